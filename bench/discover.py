@@ -1,0 +1,100 @@
+"""Find experiments under snippets/ and load them as modules, enforcing the snippet contract."""
+
+import hashlib
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS = ROOT / "snippets"
+ID_PATTERN = re.compile(r"^[a-z0-9-]+/[a-z0-9_-]+$")
+
+REQUIRED = {
+    "TITLE": str,
+    "UNIT": str,
+    "SIZE_UNIT": str,
+    "SIZES": list,
+    "QUICK_SIZES": list,
+    "BUDGET_S": (int, float),
+    "VARIANTS": dict,
+    "CLAIMS": list,
+}
+REQUIRED_FUNCTIONS = ("setup", "agree")
+
+
+class ContractError(Exception):
+    """A snippet does not provide what the harness needs; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: str
+    path: Path
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    @property
+    def rerun_command(self) -> str:
+        return f"make bench ONLY={self.id}"
+
+
+def experiments(root: Path = SNIPPETS) -> list[Experiment]:
+    """Every snippets/<chapter>/<stem>.py, sorted, as experiments with id <chapter>/<stem>."""
+    found = []
+    for path in sorted(root.glob("*/*.py")):
+        if path.name.startswith("_"):
+            continue
+        eid = f"{path.parent.name}/{path.stem}"
+        if not ID_PATTERN.match(eid):
+            raise ContractError(f"{path}: rename it so its id {eid!r} matches {ID_PATTERN.pattern}")
+        found.append(Experiment(eid, path))
+    return found
+
+
+def by_id(ids: list[str], root: Path = SNIPPETS) -> list[Experiment]:
+    """The experiments named in ids (all when empty); an unknown id is an error listing the known ones."""
+    known = {e.id: e for e in experiments(root)}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ContractError(f"unknown experiment {', '.join(unknown)}; known: {', '.join(known)}")
+    return [known[i] for i in ids] if ids else list(known.values())
+
+
+def load(experiment: Experiment) -> ModuleType:
+    """Import the snippet by path (its __main__ part does not run) and check the contract."""
+    name = "snippet_" + re.sub(r"\W", "_", experiment.id)
+    spec = importlib.util.spec_from_file_location(name, experiment.path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # lets pickled functions (multiprocessing) find their module
+    spec.loader.exec_module(module)
+    _check_contract(experiment, module)
+    return module
+
+
+def _check_contract(experiment: Experiment, module: ModuleType) -> None:
+    where = experiment.path.relative_to(ROOT) if experiment.path.is_relative_to(ROOT) else experiment.path
+    for attr, kind in REQUIRED.items():
+        if not isinstance(getattr(module, attr, None), kind):
+            raise ContractError(f"{where}: define {attr} ({_kind_name(kind)}); see CONTRIBUTING.md")
+    for attr in REQUIRED_FUNCTIONS:
+        if not callable(getattr(module, attr, None)):
+            raise ContractError(f"{where}: define a function {attr}(); see CONTRIBUTING.md")
+    if not module.VARIANTS or not all(callable(f) for f in module.VARIANTS.values()):
+        raise ContractError(f"{where}: VARIANTS must map names to functions of setup()'s result")
+    for attr in ("SIZES", "QUICK_SIZES"):
+        sizes = getattr(module, attr)
+        if not sizes or not all(isinstance(n, int) and n > 0 for n in sizes):
+            raise ContractError(f"{where}: {attr} must be a non-empty list of positive ints")
+    limits = getattr(module, "LIMITS", {})
+    if set(limits) - set(module.VARIANTS):
+        raise ContractError(f"{where}: LIMITS names unknown variants {sorted(set(limits) - set(module.VARIANTS))}")
+
+
+def _kind_name(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)

@@ -1,0 +1,77 @@
+"""The worker: measures one experiment inside a fresh interpreter and writes raw samples as JSON.
+
+Run by `python -m bench run`, one subprocess per experiment, never imported by it:
+    python -m bench.measure <experiment id> --out FILE [--quick]
+"""
+
+import argparse
+import gc
+import json
+import math
+import time
+
+from bench.discover import by_id, load
+
+SAMPLE_S = {"full": 0.02, "quick": 0.002}  # each sample runs the variant for at least this long
+REPEATS = {"full": 7, "quick": 3}
+
+
+def measure(module, sizes: list[int], mode: str) -> list[dict]:
+    """Warm up and cross-check every variant at each size, then time them interleaved."""
+    limits = getattr(module, "LIMITS", {})
+    work = getattr(module, "work", lambda n: n)
+    points = []
+    for n in sizes:
+        data = module.setup(n)
+        variants = {name: f for name, f in module.VARIANTS.items() if n <= limits.get(name, n)}
+        outputs = {name: f(data) for name, f in variants.items()}  # warm-up, and the answers to compare
+        if not module.agree(outputs):
+            raise SystemExit(f"variants disagree at size {n}: fix the snippet before measuring it")
+        del outputs
+        loops = {name: _loops_for(f, data, SAMPLE_S[mode]) for name, f in variants.items()}
+        samples = {name: [] for name in variants}
+        names = list(variants)
+        for r in range(REPEATS[mode]):
+            for name in names[r % len(names) :] + names[: r % len(names)]:  # rotate who goes first
+                elapsed = _time(variants[name], data, loops[name])
+                samples[name].append(elapsed / loops[name] / work(n))
+        points += [{"variant": v, "size": n, "loops": loops[v], "samples_ns": samples[v]} for v in names]
+        del data
+    return points
+
+
+def _loops_for(f, data, sample_s: float) -> int:
+    once = _time(f, data, 1) / 1e9
+    return max(1, math.ceil(sample_s / max(once, 1e-9)))
+
+
+def _time(f, data, loops: int) -> float:
+    """Nanoseconds for `loops` calls, with the collector run before and paused during (as timeit does)."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(loops):
+            f(data)
+        return time.perf_counter_ns() - start
+    finally:
+        gc.enable()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("id")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    (experiment,) = by_id([args.id])
+    module = load(experiment)
+    mode = "quick" if args.quick else "full"
+    started = time.perf_counter()
+    points = measure(module, module.QUICK_SIZES if args.quick else module.SIZES, mode)
+    with open(args.out, "w") as out:
+        json.dump({"points": points, "duration_s": time.perf_counter() - started}, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Formatting of sizes and times for tables, charts and claims."""
+
+BINARY = [("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)]
+
+
+def format_size(n: int, size_unit: str) -> str:
+    """10_000_000 elements -> '10,000,000 elements'; 1_048_576 bytes -> '1 MiB'."""
+    if size_unit == "bytes":
+        for name, scale in BINARY:
+            if n >= scale:
+                return f"{n / scale:g} {name}"
+        return f"{n} B"
+    return f"{n:,} {size_unit}"
+
+
+def format_ns(ns: float) -> str:
+    """A time with three significant digits in the unit that keeps it readable."""
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"

@@ -1,0 +1,105 @@
+"""Vectorization: one polynomial, four ways to evaluate it over an array.
+
+The interpreter pays a fixed cost for every Python-level operation: fetch a
+bytecode, look up types, box the result in a new float object. A loop pays it
+once per element; NumPy pays it once per array and runs a compiled loop that
+the CPU can feed through SIMD units. numexpr also avoids NumPy's full-size
+temporaries by working through the array in cache-sized blocks.
+
+Run it:  python vectorization.py            (full sizes, about a minute)
+         python vectorization.py --quick    (small sizes, a second)
+"""
+
+import sys
+import timeit
+
+import numexpr as ne
+import numpy as np
+
+TITLE = "Evaluating 3x² + 2x + 1 over n floats"
+UNIT = "element"  # results are reported per element
+SIZE_UNIT = "elements"
+QUICK_SIZES = [1_000, 10_000]
+# 10**3 floats fit in L1, 10**5 in L2, 10**7 and 3·10**7 (plus temporaries) spill past L3 to RAM.
+SIZES = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 30_000_000]
+# The pure-Python variants are 20-100x slower; past 10**7 they would spend the whole budget.
+LIMITS = {"python loop": 10_000_000, "comprehension": 10_000_000}
+BUDGET_S = 90
+
+# numexpr would otherwise use every core: here we measure one core's vectorization only.
+ne.set_num_threads(1)
+
+
+def working_set(n):
+    """Bytes the NumPy variant streams: the float64 input and the float64 output."""
+    return 16 * n
+
+
+def setup(n):
+    """The same n random floats as an ndarray and as a Python list (converted outside the timing)."""
+    x = np.random.default_rng(42).random(n)
+    return {"array": x, "list": x.tolist()}
+
+
+def python_loop(data):
+    xs = data["list"]
+    out = [0.0] * len(xs)
+    for i in range(len(xs)):
+        v = xs[i]
+        out[i] = 3.0 * v * v + 2.0 * v + 1.0
+    return out
+
+
+def comprehension(data):
+    return [3.0 * v * v + 2.0 * v + 1.0 for v in data["list"]]
+
+
+def numpy_expression(data):
+    x = data["array"]
+    return 3.0 * x * x + 2.0 * x + 1.0
+
+
+def numexpr_expression(data):
+    x = data["array"]  # noqa: F841 (numexpr reads it by name)
+    return ne.evaluate("3.0 * x * x + 2.0 * x + 1.0")
+
+
+VARIANTS = {
+    "python loop": python_loop,
+    "comprehension": comprehension,
+    "numpy": numpy_expression,
+    "numexpr": numexpr_expression,
+}
+
+
+def agree(results):
+    """All variants must return the same n values (up to float rounding)."""
+    reference = np.asarray(results["numpy"])
+    return all(np.allclose(np.asarray(r), reference, rtol=1e-12) for r in results.values())
+
+
+CLAIMS = [
+    {"faster": ("numpy", 10_000_000), "slower": ("python loop", 10_000_000), "by_at_least": 20},
+    {"faster": ("numpy", 10_000_000), "slower": ("comprehension", 10_000_000), "by_at_least": 10},
+    {"faster": ("numexpr", 10_000_000), "slower": ("numpy", 10_000_000), "by_at_least": 1.5},
+    {"faster": ("numpy", 1_000), "slower": ("numexpr", 1_000), "by_at_least": 2},
+]
+
+
+if __name__ == "__main__":
+    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
+    print(f"{TITLE}: ns per element (best of 3)")
+    print(f"{'n':>12}" + "".join(f"{name:>15}" for name in VARIANTS))
+    for n in sizes:
+        data = setup(n)
+        results = {name: f(data) for name, f in VARIANTS.items() if n <= LIMITS.get(name, n)}
+        assert agree(results), f"variants disagree at n={n}"
+        row = f"{n:>12,}"
+        for name, f in VARIANTS.items():
+            if name not in results:
+                row += f"{'-':>15}"
+                continue
+            number = max(1, 1_000_000 // n)
+            best = min(timeit.repeat(lambda: f(data), number=number, repeat=3)) / number
+            row += f"{best / n * 1e9:>15.2f}"
+        print(row)
