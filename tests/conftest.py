@@ -1,0 +1,42 @@
+"""Shared fixtures. Tests run from the repository root with this interpreter first on PATH,
+so `python` in the docs' shell fences is the one that has the project's dependencies."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.discover import ROOT
+from bench.results import PUBLISHED
+
+os.chdir(ROOT)
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.fixture
+def published() -> dict:
+    """A fresh copy of the committed results, to doctor in a test."""
+    return json.loads(PUBLISHED.read_text())
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site, built once per session with --strict into a temporary folder."""
+    out = tmp_path_factory.mktemp("site")
+    done = build(out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def build(out: Path, **env) -> subprocess.CompletedProcess:
+    """mkdocs build --strict into out, with extra environment variables (e.g. BIM_RESULTS)."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"NO_MKDOCS_2_WARNING": "1"} | env,
+    )
