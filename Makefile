@@ -10,13 +10,14 @@ ONLY   ?=
 serve: $(READY)  ## Serve the site from the committed results at http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
-test: $(READY)  ## The whole suite: snippets, docs fences, schema, claims, build, browser
+test: $(READY)  ## The whole suite: lint, snippets, docs fences, schema, claims, build, browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: $(READY)  ## Re-measure on this machine: make bench, or make bench ONLY=memory/stride
 	$(BIN)/python -m bench run $(ONLY)
-	$(BIN)/python -m bench check
+	$(BIN)/python -m bench check --mine
 
 build: $(READY)  ## Build the site into site/, failing on any warning
 	$(BIN)/mkdocs build --strict

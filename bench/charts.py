@@ -10,9 +10,9 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.pyplot as plt
 
-from bench.units import format_size  # noqa: E402
+from bench.units import format_size
 
 INK = "#010203"  # sentinel replaced by currentColor
 SERIES = ["#e8710a", "#1e88e5", "#d81b60", "#43a047", "#8e24aa", "#00acc1", "#6d4c41", "#fdd835"]
@@ -38,16 +38,28 @@ def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
         fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
         variants = list(dict.fromkeys(p["variant"] for p in entry["points"]))
-        for colour, variant in zip(SERIES * 2, variants):
-            points = sorted((p["size"], p["median_ns"], p["p25_ns"], p["p75_ns"])
-                            for p in entry["points"] if p["variant"] == variant)
-            sizes, medians, low, high = zip(*points)
+        for i, variant in enumerate(variants):
+            colour = SERIES[i % len(SERIES)]
+            points = sorted(
+                (p["size"], p["median_ns"], p["p25_ns"], p["p75_ns"])
+                for p in entry["points"]
+                if p["variant"] == variant
+            )
+            sizes, medians, low, high = zip(*points, strict=True)
             ax.plot(sizes, medians, marker="o", markersize=4, color=colour, label=variant)
             ax.fill_between(sizes, low, high, color=colour, alpha=0.2, linewidth=0)
         for label, x in markers.items():
             ax.axvline(x, color=INK, linestyle=":", linewidth=1, alpha=0.6)
-            ax.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                        textcoords="offset points", va="top", fontsize=9, alpha=0.8)
+            ax.annotate(
+                label,
+                (x, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -3),
+                textcoords="offset points",
+                va="top",
+                fontsize=9,
+                alpha=0.8,
+            )
         ax.set(xscale="log", yscale="log", ylabel=ylabel, xlabel=f"size ({entry['size_unit']})")
         ax.grid(True, which="major")
         ax.legend(loc="best")
@@ -59,13 +71,12 @@ def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str
 
 def cache_markers(caches: dict, bytes_per_size) -> dict[str, float]:
     """Where each cache fills up, in the chart's size unit: {'L1d 48 KiB': 3072.0, ...}."""
-    return {f"{level} {format_size(size, 'bytes')}": size / bytes_per_size
-            for level, size in caches.items() if size}
+    return {f"{level} {format_size(size, 'bytes')}": size / bytes_per_size for level, size in caches.items() if size}
 
 
 def _inline(svg: str) -> str:
     """Strip the XML prologue, make it scale with the page, and let the page choose the ink."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg, count=1)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = svg.replace(INK, "currentColor")

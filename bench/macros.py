@@ -13,14 +13,15 @@ from pathlib import Path
 # mkdocs-macros loads this file by path, not as part of the package: make `bench` importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.exceptions import PluginError
 
-from bench import charts  # noqa: E402
-from bench.check import StaleError, fresh_entry, verdicts  # noqa: E402
-from bench.claims import ClaimError  # noqa: E402
-from bench.discover import ContractError, experiments, load  # noqa: E402
-from bench.results import PUBLISHED, SCHEMA_PATH, ResultsError, load as load_results  # noqa: E402
-from bench.units import format_ns, format_size  # noqa: E402
+from bench import charts
+from bench.check import StaleError, fresh_entry, verdicts
+from bench.claims import ClaimError
+from bench.discover import ContractError, experiments, load
+from bench.results import PUBLISHED, SCHEMA_PATH, ResultsError
+from bench.results import load as load_results
+from bench.units import format_ns, format_size
 
 STAMP_TOKEN = "<!-- bim:stamp -->"
 _PUBLISHED: dict = {}  # the results file the site renders, loaded once by define_env
@@ -171,16 +172,20 @@ def _cell(p: dict | None) -> str:
 def _stamp(data: dict, eids: list[str], method_link: str) -> str:
     m = data["machine"]
     lines = [f'!!! info "Measured on {html.escape(m["name"])}"', ""]
-    lines.append(f"    {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
-                 f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
-                 f"{' (virtual machine)' if m['virtualized'] else ''}. "
-                 f"[How the numbers are made]({method_link})")
+    lines.append(
+        f"    {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
+        f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
+        f"{' (virtual machine)' if m['virtualized'] else ''}. "
+        f"[How the numbers are made]({method_link})"
+    )
     lines.append("")
     for eid in eids:
         s = data["experiments"][eid]["software"]
         build = "free-threaded" if s["free_threaded"] else "with GIL"
-        lines.append(f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {html.escape(s['implementation'])} "
-                     f"{s['python']} ({build}), numpy {s['numpy']}, numexpr {s['numexpr']}")
+        lines.append(
+            f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {html.escape(s['implementation'])} "
+            f"{s['python']} ({build}), numpy {s['numpy']}, numexpr {s['numexpr']}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -37,7 +37,7 @@ def path_for(machine: str, directory: Path = RESULTS) -> Path:
 
 def load(path: Path) -> dict:
     """Parse and validate a results file, or raise ResultsError saying what is wrong and where."""
-    fix = "restore it with `git checkout -- {0}` or re-measure with `make bench`".format(_show(path))
+    fix = f"restore it with `git checkout -- {_show(path)}` or re-measure with `make bench`"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -9,7 +9,8 @@ from pathlib import Path
 from bench import machine
 from bench.claims import claims_of, judge
 from bench.discover import ROOT, Experiment, by_id, load
-from bench.results import RESULTS, SCHEMA_VERSION, load as load_results, path_for, save
+from bench.results import RESULTS, SCHEMA_VERSION, path_for, save
+from bench.results import load as load_results
 from bench.stats import summarize
 
 QUICK_DIR = ROOT / ".bench-quick"  # quick results are for smoke tests and never land in results/

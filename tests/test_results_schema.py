@@ -1,0 +1,134 @@
+"""The results schema accepts what the harness writes and rejects bad files with a message naming
+the file and the field; nothing is written over a bad file."""
+
+import copy
+import json
+
+import pytest
+
+from bench.results import PUBLISHED, ResultsError, load, save
+
+VECTORIZATION = "computing-units/vectorization"
+
+
+def test_published_file_is_valid():
+    data = load(PUBLISHED)
+    assert VECTORIZATION in data["experiments"]
+
+
+def test_save_round_trips(tmp_path, published):
+    target = tmp_path / PUBLISHED.name
+    save(published, target)
+    assert load(target) == published
+
+
+def _point(data):
+    return data["experiments"][VECTORIZATION]["points"][0]
+
+
+def _set(path, value):
+    """A spoiler that sets one field."""
+
+    def spoil(data):
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return spoil
+
+
+BAD_DOCUMENTS = {
+    # name: (how to spoil a valid document in place, text the error must contain)
+    "missing machine": (lambda d: d.pop("machine"), "'machine' is a required property"),
+    "wrong type": (_set(["machine", "logical_cores"], "two"), "field machine.logical_cores"),
+    "script in machine name": (_set(["machine", "name"], "<script>alert(1)</script>"), "field machine.name"),
+    "html in cpu model": (_set(["machine", "cpu"], "Xeon <img src=x onerror=alert(1)>"), "field machine.cpu"),
+    "negative sample": (lambda d: _point(d)["samples_ns"].__setitem__(0, -1.0), "samples_ns[0]"),
+    "empty samples": (lambda d: _point(d).__setitem__("samples_ns", []), "samples_ns"),
+    "unknown schema version": (_set(["schema_version"], 99), "field schema_version"),
+    "unknown field": (_set(["machine", "colour"], "red"), "Additional properties"),
+    "bad experiment id": (lambda d: d["experiments"].__setitem__("../../etc/passwd", {}), "field experiments"),
+    "bad sha256": (_set(["experiments", VECTORIZATION, "snippet_sha256"], "abc"), "snippet_sha256"),
+    "edited median": (lambda d: _point(d).__setitem__("median_ns", 0.001), "its samples give"),
+    "duplicate point": (
+        lambda d: d["experiments"][VECTORIZATION]["points"].append(copy.deepcopy(_point(d))),
+        "a second point",
+    ),
+    "name differs from file": (_set(["machine", "name"], "some-other-machine"), "must match"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_DOCUMENTS)
+def test_rejects_bad_document(kind, tmp_path, published):
+    spoil, expected = BAD_DOCUMENTS[kind]
+    spoil(published)
+    target = tmp_path / PUBLISHED.name
+    target.write_text(json.dumps(published))
+    with pytest.raises(ResultsError) as error:
+        load(target)
+    assert target.name in str(error.value)
+    assert expected in str(error.value)
+
+
+BAD_TEXT = {
+    "truncated": (lambda text: text[: len(text) // 2], "not valid JSON at line"),
+    "empty": (lambda text: "", "not valid JSON at line 1"),
+    "NaN": (lambda text: text.replace('"spread": ', '"spread": NaN, "x": ', 1), "NaN is not a number JSON allows"),
+    "duplicate key": (
+        lambda text: text.replace('{\n "schema_version": 1,', '{"schema_version": 1, "schema_version": 1,', 1),
+        "duplicate key 'schema_version'",
+    ),
+    "array at top level": (lambda text: f"[{text}]", "field (top level)"),
+    "html instead of json": (lambda text: "<html><body>502 Bad Gateway</body></html>", "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_TEXT)
+def test_rejects_bad_text(kind, tmp_path):
+    spoil, expected = BAD_TEXT[kind]
+    target = tmp_path / PUBLISHED.name
+    target.write_text(spoil(PUBLISHED.read_text()))
+    with pytest.raises(ResultsError) as error:
+        load(target)
+    assert target.name in str(error.value) and expected in str(error.value)
+
+
+def test_not_utf8(tmp_path):
+    target = tmp_path / PUBLISHED.name
+    target.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(ResultsError, match="not UTF-8"):
+        load(target)
+
+
+def test_missing_file_names_the_fix(tmp_path):
+    with pytest.raises(ResultsError, match="make bench"):
+        load(tmp_path / "nowhere.json")
+
+
+def test_save_refuses_invalid_data_and_keeps_the_old_file(tmp_path, published):
+    target = tmp_path / PUBLISHED.name
+    save(published, target)
+    before = target.read_bytes()
+    broken = copy.deepcopy(published)
+    broken["machine"]["name"] = "<b>bold</b>"
+    with pytest.raises(ResultsError):
+        save(broken, target)
+    assert target.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_interrupted_write_keeps_the_old_file(tmp_path, published, monkeypatch):
+    target = tmp_path / PUBLISHED.name
+    save(published, target)
+    before = target.read_bytes()
+
+    def dump_then_die(data, out, **kwargs):
+        out.write('{"schema_version": 1, "mach')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json, "dump", dump_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        save(published, target)
+    assert target.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [target], "the temporary file was left behind"
