@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed-from-lock
 ONLY   ?=
+LARGE  ?=
 
 .PHONY: serve test bench build check lint lock clean
 
@@ -15,8 +16,8 @@ test: $(READY)  ## The whole suite: lint, snippets, docs fences, schema, claims,
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-bench: $(READY)  ## Re-measure on this machine: make bench, or make bench ONLY=memory/stride
-	$(BIN)/python -m bench run $(ONLY)
+bench: $(READY)  ## Re-measure on this machine: make bench, make bench ONLY=memory/stride, make bench LARGE=1
+	$(BIN)/python -m bench run $(if $(LARGE),--large) $(ONLY)
 	$(BIN)/python -m bench check --mine
 
 build: $(READY)  ## Build the site into site/, failing on any warning

@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     run_cmd = commands.add_parser("run", help="measure experiments into results/<machine>.json")
     run_cmd.add_argument("ids", nargs="*", help="experiment ids (default: all)")
     run_cmd.add_argument("--quick", action="store_true", help="small sizes, into .bench-quick/ (never published)")
+    run_cmd.add_argument("--large", action="store_true", help="also the opt-in LARGE_SIZES (beyond the budget)")
     run_cmd.add_argument("--results-dir", type=Path, help="write results/<machine>.json under this folder")
     check_cmd = commands.add_parser("check", help="every claim against stored results")
     check_cmd.add_argument("file", nargs="?", type=Path, help=f"results file (default: {PUBLISHED.name})")
@@ -35,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(experiment.id)
             return 0
         if args.command == "run":
-            return run(args.ids, args.quick, args.results_dir)
+            if args.quick and args.large:
+                parser.error("--quick and --large exclude each other")
+            return run(args.ids, args.quick, args.results_dir, args.large)
         if args.command == "check":
             return check(path_for(machine.machine_name()) if args.mine else args.file or PUBLISHED)
         return compare(args.a, args.b)

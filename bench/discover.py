@@ -86,7 +86,9 @@ def _check_contract(experiment: Experiment, module: ModuleType) -> None:
             raise ContractError(f"{where}: define a function {attr}(); see CONTRIBUTING.md")
     if not module.VARIANTS or not all(callable(f) for f in module.VARIANTS.values()):
         raise ContractError(f"{where}: VARIANTS must map names to functions of setup()'s result")
-    for attr in ("SIZES", "QUICK_SIZES"):
+    for attr in ("SIZES", "QUICK_SIZES", "LARGE_SIZES"):
+        if attr == "LARGE_SIZES" and not hasattr(module, attr):
+            continue
         sizes = getattr(module, attr)
         if not sizes or not all(isinstance(n, int) and n > 0 for n in sizes):
             raise ContractError(f"{where}: {attr} must be a non-empty list of positive ints")

@@ -1,7 +1,7 @@
 """The worker: measures one experiment inside a fresh interpreter and writes raw samples as JSON.
 
 Run by `python -m bench run`, one subprocess per experiment, never imported by it:
-    python -m bench.measure <experiment id> --out FILE [--quick]
+    python -m bench.measure <experiment id> --out FILE [--quick | --large]
 """
 
 import argparse
@@ -63,12 +63,14 @@ def main() -> None:
     parser.add_argument("id")
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--large", action="store_true")
     args = parser.parse_args()
     (experiment,) = by_id([args.id])
     module = load(experiment)
     mode = "quick" if args.quick else "full"
     started = time.perf_counter()
-    points = measure(module, module.QUICK_SIZES if args.quick else module.SIZES, mode)
+    sizes = module.QUICK_SIZES if args.quick else module.SIZES + getattr(module, "LARGE_SIZES", []) * args.large
+    points = measure(module, sizes, mode)
     with open(args.out, "w") as out:
         json.dump({"points": points, "duration_s": time.perf_counter() - started}, out)
 
