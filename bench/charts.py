@@ -33,15 +33,16 @@ STYLE = {
 }
 
 
-def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str) -> str:
-    """One line per variant: median ns per unit against size, log-log, with vertical size markers."""
+def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str, convert=lambda ns: ns) -> str:
+    """One line per variant: the median (converted for display) against size, log-log, with vertical
+    size markers; the band is the interquartile range."""
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
         fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
         variants = list(dict.fromkeys(p["variant"] for p in entry["points"]))
         for i, variant in enumerate(variants):
             colour = SERIES[i % len(SERIES)]
             points = sorted(
-                (p["size"], p["median_ns"], p["p25_ns"], p["p75_ns"])
+                (p["size"], convert(p["median_ns"]), convert(p["p25_ns"]), convert(p["p75_ns"]))
                 for p in entry["points"]
                 if p["variant"] == variant
             )

@@ -52,6 +52,8 @@ def experiments(root: Path = SNIPPETS) -> list[Experiment]:
         eid = f"{path.parent.name}/{path.stem}"
         if not ID_PATTERN.match(eid):
             raise ContractError(f"{path}: rename it so its id {eid!r} matches {ID_PATTERN.pattern}")
+        if path.stem in sys.stdlib_module_names or path.stem in {"numpy", "numexpr", "bench"}:
+            raise ContractError(f"{path}: rename it; as a module it would shadow `import {path.stem}`")
         found.append(Experiment(eid, path))
     return found
 
@@ -65,12 +67,21 @@ def by_id(ids: list[str], root: Path = SNIPPETS) -> list[Experiment]:
     return [known[i] for i in ids] if ids else list(known.values())
 
 
-def load(experiment: Experiment) -> ModuleType:
-    """Import the snippet by path (its __main__ part does not run) and check the contract."""
-    name = "snippet_" + re.sub(r"\W", "_", experiment.id)
+def load(experiment: Experiment, importable: bool = False) -> ModuleType:
+    """Import the snippet by path (its __main__ part does not run) and check the contract.
+
+    importable=True (the measuring worker, one snippet per process) names the module after its file
+    and puts its folder on sys.path, so that child processes under spawn or forkserver can import
+    the functions a multiprocessing pool pickles by name.
+    """
+    if importable:
+        name = experiment.path.stem
+        sys.path.insert(0, str(experiment.path.parent))
+    else:
+        name = "snippet_" + re.sub(r"\W", "_", experiment.id)
     spec = importlib.util.spec_from_file_location(name, experiment.path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # lets pickled functions (multiprocessing) find their module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     _check_contract(experiment, module)
     return module

@@ -17,26 +17,52 @@ REPEATS = {"full": 7, "quick": 3}
 
 
 def measure(module, sizes: list[int], mode: str) -> list[dict]:
-    """Warm up and cross-check every variant at each size, then time them interleaved."""
-    limits = getattr(module, "LIMITS", {})
-    work = getattr(module, "work", lambda n: n)
+    """Per size: build the inputs, measure every variant, then release what setup() acquired."""
+    teardown = getattr(module, "teardown", None)
     points = []
     for n in sizes:
         data = module.setup(n)
-        variants = {name: f for name, f in module.VARIANTS.items() if n <= limits.get(name, n)}
-        outputs = {name: f(data) for name, f in variants.items()}  # warm-up, and the answers to compare
-        if not module.agree(outputs):
-            raise SystemExit(f"variants disagree at size {n}: fix the snippet before measuring it")
-        del outputs
-        loops = {name: _loops_for(f, data, SAMPLE_S[mode]) for name, f in variants.items()}
-        samples = {name: [] for name in variants}
-        names = list(variants)
-        for r in range(REPEATS[mode]):
-            for name in names[r % len(names) :] + names[: r % len(names)]:  # rotate who goes first
-                elapsed = _time(variants[name], data, loops[name])
-                samples[name].append(elapsed / loops[name] / work(n))
-        points += [{"variant": v, "size": n, "loops": loops[v], "samples_ns": samples[v]} for v in names]
+        try:
+            points += _measure_size(module, n, data, mode)
+        finally:
+            if teardown:
+                teardown(data)
         del data
+    return points
+
+
+def _measure_size(module, n: int, data, mode: str) -> list[dict]:
+    """Warm up and cross-check every variant, then time them interleaved, rotating who goes first.
+
+    With before_sample(variant, data) (e.g. dropping a file from the page cache), every sample is
+    one call prepared by it, untimed. With counters(variant, data), each point also records what
+    that function counts (page faults, peak bytes) for one call.
+    """
+    limits = getattr(module, "LIMITS", {})
+    work = getattr(module, "work", lambda n: n)
+    before = getattr(module, "before_sample", lambda variant, data: None)
+    variants = {name: f for name, f in module.VARIANTS.items() if n <= limits.get(name, n)}
+    outputs = {}
+    for name, f in variants.items():  # warm-up, and the answers to compare
+        before(name, data)
+        outputs[name] = f(data)
+    if not module.agree(outputs):
+        raise SystemExit(f"variants disagree at size {n}: fix the snippet before measuring it")
+    del outputs
+    prepared = hasattr(module, "before_sample")
+    loops = {name: 1 if prepared else _loops_for(f, data, SAMPLE_S[mode]) for name, f in variants.items()}
+    samples = {name: [] for name in variants}
+    names = list(variants)
+    for r in range(REPEATS[mode]):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            before(name, data)
+            elapsed = _time(variants[name], data, loops[name])
+            samples[name].append(elapsed / loops[name] / work(n))
+    points = [{"variant": v, "size": n, "loops": loops[v], "samples_ns": samples[v]} for v in names]
+    if hasattr(module, "counters"):
+        for point in points:
+            before(point["variant"], data)
+            point["counters"] = module.counters(point["variant"], data)
     return points
 
 
@@ -66,7 +92,7 @@ def main() -> None:
     parser.add_argument("--large", action="store_true")
     args = parser.parse_args()
     (experiment,) = by_id([args.id])
-    module = load(experiment)
+    module = load(experiment, importable=True)
     mode = "quick" if args.quick else "full"
     started = time.perf_counter()
     sizes = module.QUICK_SIZES if args.quick else module.SIZES + getattr(module, "LARGE_SIZES", []) * args.large

@@ -1,0 +1,170 @@
+"""Markdown for pages, from results: tables, knees, stamps. Pure functions; bench.macros wires them
+to mkdocs-macros. Every string that came from a results file or a snippet is escaped."""
+
+import html
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.units import format_ns, format_size
+
+RATES = {"GB/s": 1.0}  # bytes per ns is GB/s
+
+
+@dataclass(frozen=True)
+class Display:
+    """How an experiment's numbers are shown: ns per unit, or a rate such as GB/s."""
+
+    label: str
+    convert: Callable[[float], float]
+    fmt: Callable[[float], str]
+
+
+def display(module, unit: str) -> Display:
+    """Time per unit by default; SHOW_AS = "GB/s" (with UNIT = "byte") shows bandwidth instead."""
+    rate = getattr(module, "SHOW_AS", None)
+    if rate is None:
+        return Display(f"ns per {unit}", lambda ns: ns, lambda ns: f"{format_ns(ns)} per {html.escape(unit)}")
+    scale = RATES[rate]
+    return Display(rate, lambda ns: scale / ns, lambda ns: f"{scale / ns:.3g} {rate}")
+
+
+def variants_table(entry: dict, shown: Display) -> str:
+    """Sizes down, variants across: the median, ± half the interquartile range."""
+    variants = list(dict.fromkeys(p["variant"] for p in entry["points"]))
+    cells = {(p["variant"], p["size"]): p for p in entry["points"]}
+    rows = [f"| size | {' | '.join(html.escape(v) for v in variants)} |", "|---:" * (len(variants) + 1) + "|"]
+    for size in sorted({p["size"] for p in entry["points"]}):
+        row = [_cell(cells.get((v, size)), shown) for v in variants]
+        rows.append(f"| {format_size(size, entry['size_unit'])} | {' | '.join(row)} |")
+    samples = len(entry["points"][0]["samples_ns"])
+    caption = f"Median {html.escape(shown.label)} of {samples} samples; ± is half the interquartile range."
+    return "\n".join(rows) + f"\n\n<small>{caption}</small>\n"
+
+
+def _cell(p: dict | None, shown: Display) -> str:
+    if p is None:
+        return "–"
+    return f"{shown.convert(p['median_ns']):.3g} ±{50 * p['spread']:.0f}%"
+
+
+def knees(entry: dict, variant: str, caches: dict, bytes_per_size: float, threshold: float) -> list[dict]:
+    """Steps between neighbouring sizes where the time per unit rose by at least `threshold`,
+    each with the caches whose capacity lies inside the step."""
+    points = sorted((p["size"], p["median_ns"]) for p in entry["points"] if p["variant"] == variant)
+    found = []
+    for (a, ta), (b, tb) in itertools.pairwise(points):
+        if tb / ta >= threshold:
+            inside = [level for level, size in caches.items() if size and a < size / bytes_per_size <= b]
+            found.append({"from": a, "to": b, "factor": tb / ta, "caches": inside})
+    return found
+
+
+def knees_sentence(found: list[dict], entry: dict, caches: dict) -> str:
+    """'between 32 KiB and 64 KiB (×1.8; L1d, 48 KiB, fills there); ...' or a plain 'no step'."""
+    if not found:
+        return "no step between neighbouring sizes"
+    parts = []
+    for knee in found:
+        where = (
+            f"between {format_size(knee['from'], entry['size_unit'])} and {format_size(knee['to'], entry['size_unit'])}"
+        )
+        filled = ", ".join(f"{level} ({format_size(caches[level], 'bytes')})" for level in knee["caches"])
+        parts.append(f"{where} (×{knee['factor']:.2g}{'; ' + filled + ' fills there' if filled else ''})")
+    return "; ".join(parts)
+
+
+def counters_table(entry: dict) -> str:
+    """Variants and sizes down, each counter across: what one call cost besides time."""
+    points = [p for p in entry["points"] if "counters" in p]
+    names = list(dict.fromkeys(k for p in points for k in p["counters"]))
+    rows = [
+        f"| variant | size | {' | '.join(html.escape(n) for n in names)} |",
+        "|---|---:" + "|---:" * len(names) + "|",
+    ]
+    for p in sorted(points, key=lambda p: (p["size"], p["variant"])):
+        values = [_count(p["counters"].get(n)) for n in names]
+        rows.append(
+            f"| {html.escape(p['variant'])} | {format_size(p['size'], entry['size_unit'])} | {' | '.join(values)} |"
+        )
+    return "\n".join(rows)
+
+
+def _count(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value >= 2**20 and float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
+
+
+def machine_table(machine: dict) -> str:
+    """The measuring machine, field by field."""
+    caches = ", ".join(f"{k} {format_size(v, 'bytes') if v else 'unknown'}" for k, v in machine["caches"].items())
+    virtual = {True: "yes: clock frequency and SMT siblings are hidden", False: "no"}.get(
+        machine["virtualized"], "unknown"
+    )
+    rows = {
+        "Machine": machine["name"],
+        "CPU": machine["cpu"],
+        "Cores": f"{machine['logical_cores']} logical, {machine['physical_cores'] or 'unknown'} physical",
+        "Caches": caches,
+        "Memory": format_size(machine["memory_bytes"], "bytes"),
+        "OS": f"{machine['os']} {machine['kernel']}",
+        "Virtualized": virtual,
+    }
+    return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {html.escape(str(v))} |" for k, v in rows.items())
+
+
+def stamp(data: dict, eids: list[str], method_link: str) -> str:
+    """Machine, and per experiment the date, commit and software it was measured with."""
+    m = data["machine"]
+    lines = [f'!!! info "Measured on {html.escape(m["name"])}"', ""]
+    lines.append(
+        f"    {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
+        f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
+        f"{' (virtual machine)' if m['virtualized'] else ''}. "
+        f"[How the numbers are made]({method_link})"
+    )
+    lines.append("")
+    for eid in eids:
+        s = data["experiments"][eid]["software"]
+        build = "free-threaded" if s["free_threaded"] else "with GIL"
+        lines.append(
+            f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {html.escape(s['implementation'])} "
+            f"{s['python']} ({build}), numpy {s['numpy']}, numexpr {s['numexpr']}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def schema_fields(schema: dict) -> str:
+    """Every field of the results schema with its description."""
+    rows = ["| field | type | meaning |", "|---|---|---|"]
+    for name, prop in _walk(schema, schema):
+        kind = prop.get("type", "const" if "const" in prop else "object")
+        kind = " or ".join(kind) if isinstance(kind, list) else kind
+        rows.append(f"| `{name}` | {kind} | {html.escape(prop.get('description', ''))} |")
+    return "\n".join(rows)
+
+
+def _walk(node: dict, schema: dict, prefix: str = ""):
+    """(dotted field name, property) for every property, following $refs; '*' is any key, [] any item."""
+    node = _resolve(node, schema)
+    if prefix:
+        yield prefix, node
+    for name, prop in node.get("properties", {}).items():
+        yield from _walk(prop, schema, f"{prefix}.{name}" if prefix else name)
+    if isinstance(node.get("additionalProperties"), dict):
+        yield from _walk(node["additionalProperties"], schema, f"{prefix}.*")
+    items = _resolve(node.get("items", {}), schema)
+    if "properties" in items:
+        yield from _walk(items, schema, f"{prefix}[]")
+
+
+def _resolve(node: dict, schema: dict) -> dict:
+    if "$ref" not in node:
+        return node
+    target = schema
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
