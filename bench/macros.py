@@ -68,9 +68,12 @@ def define_env(env):
     def shown(eid: str) -> render.Display:
         return render.display(modules[eid], entry(eid)["unit"])
 
-    def bytes_per_size(eid: str) -> float:
+    def bytes_per_size(eid: str) -> float | None:
+        """Bytes of working set per unit of size, or None when sizes are not working sets (a stride)."""
         module = modules[eid]
-        return module.working_set(1_000_000) / 1_000_000 if hasattr(module, "working_set") else 1
+        if hasattr(module, "working_set"):
+            return module.working_set(1_000_000) / 1_000_000
+        return 1 if entry(eid)["size_unit"] == "bytes" else None
 
     @env.macro
     def value(eid: str, variant: str, size: int) -> str:
@@ -96,14 +99,15 @@ def define_env(env):
     def chart(eid: str, caption: str) -> str:
         """Each variant against size, log-log, with the machine's caches marked."""
         e, display = entry(eid), shown(eid)
-        markers = charts.cache_markers(caches, bytes_per_size(eid))
+        per_size = bytes_per_size(eid)
+        markers = charts.cache_markers(caches, per_size) if per_size else {}
         svg = charts.line_chart(e, salt=eid, markers=markers, ylabel=display.label, convert=display.convert)
         return f'<figure class="bim-chart">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n'
 
     @env.macro
     def knees(eid: str, variant: str, threshold: float = 1.3) -> str:
         """Where the time per unit of one variant stepped up by at least `threshold`, located on the caches."""
-        found = render.knees(entry(eid), variant, caches, bytes_per_size(eid), threshold)
+        found = render.knees(entry(eid), variant, caches, bytes_per_size(eid) or 0, threshold)
         return render.knees_sentence(found, entry(eid), caches)
 
     @env.macro

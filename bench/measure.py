@@ -6,6 +6,7 @@ Run by `python -m bench run`, one subprocess per experiment, never imported by i
 
 import argparse
 import gc
+import inspect
 import json
 import math
 import time
@@ -39,7 +40,7 @@ def _measure_size(module, n: int, data, mode: str) -> list[dict]:
     that function counts (page faults, peak bytes) for one call.
     """
     limits = getattr(module, "LIMITS", {})
-    work = getattr(module, "work", lambda n: n)
+    work = _work_function(module)
     before = getattr(module, "before_sample", lambda variant, data: None)
     variants = {name: f for name, f in module.VARIANTS.items() if n <= limits.get(name, n)}
     outputs = {}
@@ -57,13 +58,23 @@ def _measure_size(module, n: int, data, mode: str) -> list[dict]:
         for name in names[r % len(names) :] + names[: r % len(names)]:
             before(name, data)
             elapsed = _time(variants[name], data, loops[name])
-            samples[name].append(elapsed / loops[name] / work(n))
+            samples[name].append(elapsed / loops[name] / work(n, name))
     points = [{"variant": v, "size": n, "loops": loops[v], "samples_ns": samples[v]} for v in names]
     if hasattr(module, "counters"):
         for point in points:
             before(point["variant"], data)
             point["counters"] = module.counters(point["variant"], data)
     return points
+
+
+def _work_function(module):
+    """work(n) or work(n, variant) from the snippet (units of work in one call), else n."""
+    work = getattr(module, "work", None)
+    if work is None:
+        return lambda n, variant: n
+    if len(inspect.signature(work).parameters) == 2:
+        return work
+    return lambda n, variant: work(n)
 
 
 def _loops_for(f, data, sample_s: float) -> int:

@@ -55,7 +55,9 @@ def knees(entry: dict, variant: str, caches: dict, bytes_per_size: float, thresh
     found = []
     for (a, ta), (b, tb) in itertools.pairwise(points):
         if tb / ta >= threshold:
-            inside = [level for level, size in caches.items() if size and a < size / bytes_per_size <= b]
+            inside = [
+                level for level, size in caches.items() if size and bytes_per_size and a < size / bytes_per_size <= b
+            ]
             found.append({"from": a, "to": b, "factor": tb / ta, "caches": inside})
     return found
 
