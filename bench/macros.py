@@ -76,9 +76,11 @@ def define_env(env):
         return 1 if entry(eid)["size_unit"] == "bytes" else None
 
     @env.macro
-    def value(eid: str, variant: str, size: int) -> str:
-        """One median with its unit: '8.06 ns per element', or '12.3 GB/s'."""
-        return shown(eid).fmt(point(eid, variant, size)["median_ns"])
+    def value(eid: str, variant: str, size: int, per: int | None = None) -> str:
+        """One median with its unit: '8.06 ns per element', '12.3 GB/s'; with per=k, the time k units
+        take ('35.2 µs' for per=4096 bytes: one 4 KiB block)."""
+        median = point(eid, variant, size)["median_ns"]
+        return format_ns(median * per) if per else shown(eid).fmt(median)
 
     @env.macro
     def ratio(eid: str, faster: str, slower: str, size: int) -> str:
