@@ -4,9 +4,11 @@ import datetime
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import numexpr
@@ -70,6 +72,7 @@ def describe() -> dict:
         "physical_cores": psutil.cpu_count(logical=False),
         "caches": caches(),
         "memory_bytes": psutil.virtual_memory().total,
+        "disk_bytes": shutil.disk_usage(tempfile.gettempdir()).total,
         "os": platform.system(),
         "kernel": platform.release(),
         "virtualized": virtualized(),

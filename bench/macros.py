@@ -22,7 +22,7 @@ from bench.claims import ClaimError
 from bench.discover import ContractError, experiments, load
 from bench.results import PUBLISHED, SCHEMA_PATH, ResultsError
 from bench.results import load as load_results
-from bench.units import format_ns
+from bench.units import format_ns, format_size
 
 STAMP_TOKEN = "<!-- bim:stamp -->"
 _PUBLISHED: dict = {}  # the results file the site renders, loaded once by define_env
@@ -121,6 +121,20 @@ def define_env(env):
             note = "" if v.stable else " — *unstable: the samples' spread is too wide to support it*"
             lines.append(f"    - {html.escape(v.text)}: measured **{v.ratio:.3g}×**{note}")
         return "\n".join(lines) + "\n"
+
+    @env.macro
+    def claim(eid: str, index: int) -> str:
+        """One declared claim of an experiment as a sentence with its measured ratio, for chapter pages."""
+        entry(eid)
+        v = judged[eid][index]
+        return f"{html.escape(v.text)} (measured {v.ratio:.3g}×)"
+
+    @env.macro
+    def capacity(what: str) -> str:
+        """A capacity of the measuring machine: L1d, L2, L3 (per core, shared), memory or disk."""
+        m = data["machine"]
+        size = {"memory": m["memory_bytes"], "disk": m.get("disk_bytes"), **m["caches"]}[what]
+        return format_size(size, "bytes") if size else "unknown"
 
     @env.macro
     def latency_table(rows: list[dict]) -> str:

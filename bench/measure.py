@@ -78,8 +78,12 @@ def _work_function(module):
 
 
 def _loops_for(f, data, sample_s: float) -> int:
-    once = _time(f, data, 1) / 1e9
-    return max(1, math.ceil(sample_s / max(once, 1e-9)))
+    """Calls per sample so that a sample lasts sample_s: grow tenfold until a tenth of that is
+    reached, then scale (one cold call alone overestimates a fast function's cost)."""
+    loops = 1
+    while (elapsed := _time(f, data, loops) / 1e9) < sample_s / 10:
+        loops *= 10
+    return max(1, math.ceil(loops * sample_s / elapsed))
 
 
 def _time(f, data, loops: int) -> float:

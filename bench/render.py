@@ -112,6 +112,7 @@ def machine_table(machine: dict) -> str:
         "Cores": f"{machine['logical_cores']} logical, {machine['physical_cores'] or 'unknown'} physical",
         "Caches": caches,
         "Memory": format_size(machine["memory_bytes"], "bytes"),
+        "Disk": format_size(machine["disk_bytes"], "bytes") if machine.get("disk_bytes") else "unknown",
         "OS": f"{machine['os']} {machine['kernel']}",
         "Virtualized": virtual,
     }

@@ -8,7 +8,7 @@ def format_size(n: int, size_unit: str) -> str:
     if size_unit == "bytes":
         for name, scale in BINARY:
             if n >= scale:
-                return f"{n / scale:g} {name}"
+                return f"{n / scale:.3g} {name}"
         return f"{n} B"
     return f"{n:,} {size_unit}"
 

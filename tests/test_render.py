@@ -1,0 +1,58 @@
+"""Rendering from results: knees located on the caches, bandwidth display, counters, escaping."""
+
+from types import SimpleNamespace
+
+from bench import render
+
+CACHES = {"L1d": 48 * 2**10, "L2": 2 * 2**20, "L3": 260 * 2**20}
+
+
+def entry(variant_costs: dict, size_unit="bytes"):
+    points = [
+        {"variant": v, "size": size, "median_ns": ns, "samples_ns": [ns], "spread": 0.0}
+        for v, costs in variant_costs.items()
+        for size, ns in costs.items()
+    ]
+    return {"size_unit": size_unit, "unit": "access", "points": points}
+
+
+def test_knees_are_found_and_located_on_the_caches():
+    e = entry({"walk": {32 * 2**10: 1.0, 64 * 2**10: 3.0, 1 * 2**20: 3.2, 4 * 2**20: 10.0, 64 * 2**20: 11.0}})
+    found = render.knees(e, "walk", CACHES, 1, threshold=1.3)
+    assert [(k["from"], k["to"], k["caches"]) for k in found] == [
+        (32 * 2**10, 64 * 2**10, ["L1d"]),
+        (1 * 2**20, 4 * 2**20, ["L2"]),
+    ]
+    sentence = render.knees_sentence(found, e, CACHES)
+    assert "between 32 KiB and 64 KiB (×3; L1d (48 KiB) fills there)" in sentence
+
+
+def test_a_flat_curve_has_no_knee():
+    e = entry({"walk": {2**10: 1.0, 2**20: 1.1, 2**30: 1.2}})
+    assert render.knees_sentence(render.knees(e, "walk", CACHES, 1, 1.3), e, CACHES) == (
+        "no step between neighbouring sizes"
+    )
+
+
+def test_bandwidth_display_inverts_ns_per_byte():
+    shown = render.display(SimpleNamespace(SHOW_AS="GB/s"), "byte")
+    assert shown.label == "GB/s"
+    assert shown.fmt(0.1) == "10 GB/s"
+    plain = render.display(SimpleNamespace(), "element")
+    assert plain.fmt(2500.0) == "2.5 µs per element"
+
+
+def test_variants_table_escapes_names():
+    e = entry({"<b>x</b>": {1024: 2.0}})
+    table = render.variants_table(e, render.display(SimpleNamespace(), "access"))
+    assert "&lt;b&gt;x&lt;/b&gt;" in table and "<b>" not in table
+    assert "| 1 KiB | 2 ±0% |" in table
+
+
+def test_counters_table_lists_each_counter():
+    e = entry({"naive": {1000: 5.0}, "numexpr": {1000: 2.0}}, size_unit="elements")
+    e["points"][0]["counters"] = {"minor page faults": 12.0}
+    e["points"][1]["counters"] = {"minor page faults": 0.0}
+    table = render.counters_table(e)
+    assert "| naive | 1,000 elements | 12 |" in table
+    assert "| numexpr | 1,000 elements | 0 |" in table
