@@ -1,6 +1,6 @@
 """Claims: declared once in a snippet as data, rendered as a sentence, checked against results."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.units import format_size
 
@@ -17,6 +17,7 @@ class Claim:
     slower: tuple[str, int]
     bound: str  # one of BOUNDS
     factor: float
+    at_size: bool = True  # False when the experiment has a single size: the sentence omits it
 
     @classmethod
     def parse(cls, raw: dict, where: str) -> "Claim":
@@ -33,7 +34,7 @@ class Claim:
 
     def sentence(self, size_unit: str) -> str:
         (fv, fn), (sv, sn) = self.faster, self.slower
-        faster = f"{fv} at {format_size(fn, size_unit)}"
+        faster = f"{fv} at {format_size(fn, size_unit)}" if self.at_size else fv
         slower = sv if sn == fn else f"{sv} at {format_size(sn, size_unit)}"
         if fv == sv and fn != sn:
             slower = f"at {format_size(sn, size_unit)}"
@@ -59,7 +60,7 @@ class Verdict:
 
 def claims_of(module, where: str) -> list[Claim]:
     """The module's CLAIMS, parsed, each naming a declared variant and size."""
-    claims = [Claim.parse(raw, where) for raw in module.CLAIMS]
+    claims = [replace(Claim.parse(raw, where), at_size=len(module.SIZES) > 1) for raw in module.CLAIMS]
     for claim in claims:
         for variant, size in (claim.faster, claim.slower):
             if variant not in module.VARIANTS or size not in module.SIZES:
