@@ -70,6 +70,28 @@ def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str
     return _inline(out.getvalue())
 
 
+def bar_chart(entry: dict, size: int, *, salt: str, xlabel: str, convert=lambda ns: ns) -> str:
+    """Every variant at one size as a horizontal bar (the median, converted for display), with its
+    interquartile range as an error bar: for experiments whose variants matter more than sizes."""
+    points = [p for p in entry["points"] if p["size"] == size]
+    with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
+        fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(points)), layout="constrained")
+        values = [convert(p["median_ns"]) for p in points]
+        ends = [sorted((convert(p["p25_ns"]), convert(p["p75_ns"]))) for p in points]
+        low = [v - lo for v, (lo, _) in zip(values, ends, strict=True)]
+        high = [hi - v for v, (_, hi) in zip(values, ends, strict=True)]
+        rows = range(len(points))
+        ax.barh(rows, values, xerr=[low, high], color=[SERIES[i % len(SERIES)] for i in rows], ecolor=INK)
+        ax.set_yticks(rows, [p["variant"] for p in points])
+        ax.invert_yaxis()
+        ax.set(xlabel=xlabel)
+        ax.grid(True, axis="x")
+        out = io.StringIO()
+        fig.savefig(out, format="svg")
+        plt.close(fig)
+    return _inline(out.getvalue())
+
+
 def cache_markers(caches: dict, bytes_per_size) -> dict[str, float]:
     """Where each cache fills up, in the chart's size unit: {'L1d 48 KiB': 3072.0, ...}."""
     return {f"{level} {format_size(size, 'bytes')}": size / bytes_per_size for level, size in caches.items() if size}

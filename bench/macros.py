@@ -107,6 +107,15 @@ def define_env(env):
         return f'<figure class="bim-chart">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n'
 
     @env.macro
+    def bar_chart(eid: str, size: int, caption: str) -> str:
+        """Every variant at one size as a bar: for experiments about variants more than sizes."""
+        e, display = entry(eid), shown(eid)
+        if not any(p["size"] == size for p in e["points"]):
+            raise PluginError(f"{env.page.file.src_uri}: {eid} has no results at size {size}")
+        svg = charts.bar_chart(e, size, salt=f"{eid}@{size}", xlabel=display.label, convert=display.convert)
+        return f'<figure class="bim-chart">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n'
+
+    @env.macro
     def knees(eid: str, variant: str, threshold: float = 1.3) -> str:
         """Where the time per unit of one variant stepped up by at least `threshold`, located on the caches."""
         found = render.knees(entry(eid), variant, caches, bytes_per_size(eid) or 0, threshold)

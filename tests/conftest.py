@@ -1,5 +1,4 @@
-"""Shared fixtures. Tests run from the repository root with this interpreter first on PATH,
-so `python` in the docs' shell fences is the one that has the project's dependencies."""
+"""Shared fixtures (the environment every test runs in is set by the root conftest.py)."""
 
 import json
 import os
@@ -9,11 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.discover import ROOT
 from bench.results import PUBLISHED
-
-os.chdir(ROOT)
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
 @pytest.fixture
