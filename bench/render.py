@@ -50,13 +50,14 @@ def _cell(p: dict | None, shown: Display) -> str:
 
 def knees(entry: dict, variant: str, caches: dict, bytes_per_size: float, threshold: float) -> list[dict]:
     """Steps between neighbouring sizes where the time per unit rose by at least `threshold`,
-    each with the caches whose capacity lies inside the step."""
+    each with the caches that overflow on that step."""
     points = sorted((p["size"], p["median_ns"]) for p in entry["points"] if p["variant"] == variant)
     found = []
     for (a, ta), (b, tb) in itertools.pairwise(points):
         if tb / ta >= threshold:
+            # A cache of capacity c overflows on the step that starts at c or spans it.
             inside = [
-                level for level, size in caches.items() if size and bytes_per_size and a < size / bytes_per_size <= b
+                level for level, size in caches.items() if size and bytes_per_size and a <= size / bytes_per_size < b
             ]
             found.append({"from": a, "to": b, "factor": tb / ta, "caches": inside})
     return found

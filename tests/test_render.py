@@ -17,12 +17,13 @@ def entry(variant_costs: dict, size_unit="bytes"):
 
 
 def test_knees_are_found_and_located_on_the_caches():
-    e = entry({"walk": {32 * 2**10: 1.0, 64 * 2**10: 3.0, 1 * 2**20: 3.2, 4 * 2**20: 10.0, 64 * 2**20: 11.0}})
-    found = render.knees(e, "walk", CACHES, 1, threshold=1.3)
+    costs = {32 * 2**10: 1.0, 64 * 2**10: 3.0, 1 * 2**20: 3.2, 2 * 2**20: 3.3, 4 * 2**20: 10.0, 64 * 2**20: 11.0}
+    found = render.knees(entry({"walk": costs}), "walk", CACHES, 1, threshold=1.3)
     assert [(k["from"], k["to"], k["caches"]) for k in found] == [
         (32 * 2**10, 64 * 2**10, ["L1d"]),
-        (1 * 2**20, 4 * 2**20, ["L2"]),
+        (2 * 2**20, 4 * 2**20, ["L2"]),  # a working set exactly the size of L2 still fits
     ]
+    e = entry({"walk": costs})
     sentence = render.knees_sentence(found, e, CACHES)
     assert "between 32 KiB and 64 KiB (×3; L1d (48 KiB) fills there)" in sentence
 
