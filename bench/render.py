@@ -94,11 +94,10 @@ def counters_table(entry: dict) -> str:
 
 
 def _count(value: float | None) -> str:
+    """Counts as whole numbers with separators; small fractional values to three digits."""
     if value is None:
         return "–"
-    if value >= 2**20 and float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
+    return f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:.3g}"
 
 
 def machine_table(machine: dict) -> str:

@@ -26,14 +26,29 @@ def test_runs_standalone(experiment):
         assert f"{n:,}" in done.stdout, f"no row for size {n}:\n{done.stdout}"
 
 
+def answers(module, n) -> dict:
+    """Every variant's answer at size n, as the harness's warm-up gets them (hooks included)."""
+    limits = getattr(module, "LIMITS", {})
+    before = getattr(module, "before_sample", lambda variant, data: None)
+    data = module.setup(n)
+    try:
+        outputs = {}
+        for name, f in module.VARIANTS.items():
+            if n <= limits.get(name, n):
+                before(name, data)
+                outputs[name] = f(data)
+        return outputs
+    finally:
+        if hasattr(module, "teardown"):
+            module.teardown(data)
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
 def test_variants_agree(experiment):
     """At each quick size every variant gives the answer the others give."""
     module = load(experiment)
-    limits = getattr(module, "LIMITS", {})
     for n in module.QUICK_SIZES:
-        data = module.setup(n)
-        outputs = {name: f(data) for name, f in module.VARIANTS.items() if n <= limits.get(name, n)}
+        outputs = answers(module, n)
         assert len(outputs) >= 2, f"fewer than two variants run at quick size {n}"
         assert module.agree(outputs), f"variants disagree at n={n}"
 
@@ -42,9 +57,7 @@ def test_variants_agree(experiment):
 def test_agree_catches_a_wrong_answer(experiment):
     """agree() must be able to fail: corrupt one variant's answer and it has to notice."""
     module = load(experiment)
-    n = module.QUICK_SIZES[0]
-    data = module.setup(n)
-    outputs = {name: f(data) for name, f in module.VARIANTS.items() if n <= getattr(module, "LIMITS", {}).get(name, n)}
+    outputs = answers(module, module.QUICK_SIZES[0])
     name = list(outputs)[-1]
     outputs[name] = _corrupt(outputs[name])
     assert not module.agree(outputs)
