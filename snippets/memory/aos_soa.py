@@ -1,0 +1,109 @@
+"""Array of structures or structure of arrays: the total mass of n particles, in three layouts.
+
+A particle has eight float64 fields (64 bytes, one cache line). Summing one field reads 8 bytes
+per particle, but what crosses the memory bus depends on the layout:
+
+- a list of Python tuples: per particle, a pointer, the tuple, and a separate float object;
+- a NumPy structured array (array of structures): the field is 8 bytes in every 64-byte record,
+  so every line of the array is fetched for one value in eight;
+- one NumPy array per field (structure of arrays): the field is contiguous, every byte fetched
+  is used.
+
+Run it:  python aos_soa.py            (full sizes, a few seconds)
+         python aos_soa.py --quick    (two small sizes, a second)
+"""
+
+import sys
+import timeit
+from functools import partial
+
+import numpy as np
+
+TITLE = "Total mass of n particles of eight float64 fields: tuples, structured array, one array per field"
+UNIT = "record"
+SIZE_UNIT = "bytes"  # n × 64 bytes: the records of the structured array, or the eight field arrays together
+QUICK_SIZES = [2**15, 2**18]
+# ×8 steps from 32 KiB (inside L1) to 1 GiB (RAM only).
+SIZES = [8**k * 2**15 for k in range(6)]
+# Past the caches the tuples cost the same per record at any size, and millions of them take
+# seconds to build: they stop at 2**18 particles (16 MiB of records).
+LIMITS = {"tuples": 2**24}
+BUDGET_S = 10
+FIELDS = ("x", "y", "z", "vx", "vy", "vz", "mass", "charge")
+RECORD = np.dtype([(name, np.float64) for name in FIELDS])
+MASS = FIELDS.index("mass")
+
+
+def work(n):
+    return n // RECORD.itemsize
+
+
+def setup(n):
+    """Field k of particle i holds i + k (integers, so every sum is exact), in all three layouts.
+
+    The field arrays are written first and the records built by one transposing copy: assigning
+    a structured array field by field would stride over the whole array eight times.
+    """
+    count = n // RECORD.itemsize
+    index = np.arange(count, dtype=np.float64)
+    fields = np.empty((len(FIELDS), count))  # row k: field k, contiguous
+    for k, row in enumerate(fields):
+        np.add(index, k, out=row)
+    records = np.ascontiguousarray(fields.T).view(RECORD).reshape(count)
+    # Tuples of floats, not class instances: the collector stops tracking them, so the harness's
+    # gc.collect() before every sample does not walk a quarter of a million objects each time.
+    tuples = list(map(tuple, fields.T.tolist())) if n <= LIMITS["tuples"] else None
+    return {"tuples": tuples, "records": records, "fields": dict(zip(FIELDS, fields, strict=True))}
+
+
+def total_mass_tuples(data):
+    return sum(particle[MASS] for particle in data["tuples"])
+
+
+def total_mass_records(data):
+    """A strided view: one float64 every 64 bytes."""
+    return np.add.reduce(data["records"]["mass"])
+
+
+def total_mass_fields(data):
+    return np.add.reduce(data["fields"]["mass"])
+
+
+VARIANTS = {
+    "tuples": total_mass_tuples,
+    "structured array": total_mass_records,
+    "one array per field": total_mass_fields,
+}
+
+
+def agree(results):
+    """Every layout adds the same integers, so every total is exactly the same."""
+    return len({float(np.asarray(r)) for r in results.values()}) == 1
+
+
+CLAIMS = [
+    # From RAM, the structured array moves 64 bytes per record for the 8 it uses.
+    {"faster": ("one array per field", 2**30), "slower": ("structured array", 2**30), "by_at_least": 2.5},
+    # Tuples: an interpreter step, a pointer and two objects per record.
+    {"faster": ("structured array", 2**24), "slower": ("tuples", 2**24), "by_at_least": 5},
+    {"faster": ("one array per field", 2**24), "slower": ("tuples", 2**24), "by_at_least": 30},
+]
+
+
+if __name__ == "__main__":
+    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
+    print(f"{TITLE}: ns per record (best of 3)")
+    print(f"{'bytes':>14}" + "".join(f"{name:>21}" for name in VARIANTS))
+    for n in sizes:
+        data = setup(n)
+        runs = {name: f for name, f in VARIANTS.items() if n <= LIMITS.get(name, n)}
+        assert agree({name: f(data) for name, f in runs.items()}), f"variants disagree at {n} bytes"
+        number = max(1, 2**24 // n)
+        row = f"{n:>14,}"
+        for name in VARIANTS:
+            if name not in runs:
+                row += f"{'-':>21}"
+                continue
+            best = min(timeit.repeat(partial(runs[name], data), number=number, repeat=3)) / number
+            row += f"{best / work(n) * 1e9:>21.2f}"
+        print(row)

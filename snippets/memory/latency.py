@@ -1,0 +1,169 @@
+"""Latency staircase: one dependent random walk, through working sets from 4 KiB to 1 GiB.
+
+Each step reads the slot the previous step pointed to, so the CPU cannot start a load before the
+last one has arrived: every step costs one full trip to wherever the slot lives (L1, L2, L3 or
+DRAM), besides the interpreter's own work for the step, which overlaps the trip only where it
+does not need the loaded value. The walk follows one random cycle through every slot, and each
+call continues where the last one stopped, so a large working set is never re-read from a warm
+cache.
+
+Run it:  python latency.py            (full sizes, under a minute)
+         python latency.py --quick    (two small sizes, a second)
+"""
+
+import sys
+import timeit
+from functools import partial
+
+import numpy as np
+
+TITLE = "A dependent random walk: i = next[i]"
+UNIT = "access"
+SIZE_UNIT = "bytes"  # the working set: sizes are marked against the caches on the chart
+QUICK_SIZES = [16 * 2**10, 2**20]
+# Every power of two from 4 KiB to 1 GiB; 16 KiB (L1), 1 MiB (L2), 64 MiB (L3), 1 GiB (DRAM) included.
+SIZES = [2**k for k in range(12, 31)]
+# DRAM even where the L3 holds several hundred MiB; the list alone takes seconds to build (make bench LARGE=1).
+LARGE_SIZES = [4 * 2**30]
+BUDGET_S = 50
+STEPS = 20_000  # accesses per call: a few ms at DRAM latency
+SLOT_BYTES = {"numpy array": 8, "python list": 8 + 32}  # an int64; a pointer plus a 32-byte int object
+
+
+def work(n):
+    """Every call takes the same number of steps, whatever the working set."""
+    return STEPS
+
+
+def cycle_shape(slots):
+    """Split the slots into blocks × block_len, block_len a power of two near the square root."""
+    block_len = 1 << ((slots.bit_length() - 1) // 2)
+    return slots // block_len, block_len
+
+
+def random_cycle(slots, rng):
+    """next[] holding one cycle through every slot, built in a few passes instead of a permutation.
+
+    Step k = round·blocks + a goes to block P[a], offset Q[round] ^ X[a]: consecutive steps land in
+    different random blocks at random offsets, and every slot is visited once per cycle. A full
+    random permutation of 2**27 slots takes seconds of random writes; this costs a few passes.
+    """
+    blocks, block_len = cycle_shape(slots)
+    P, Q = rng.permutation(blocks), rng.permutation(block_len)
+    X = rng.integers(0, block_len, blocks)
+    a = np.empty(blocks, dtype=np.int64)
+    a[P] = np.arange(blocks)  # which step of a round visits each block
+    offsets = np.arange(block_len)
+    nxt = np.empty((blocks, block_len), dtype=np.int64)
+    # Within a round: block P[a] -> block P[a+1], the offset's mask X[a] swapped for X[a+1].
+    np.bitwise_xor(offsets, (X[a] ^ np.roll(X, -1)[a])[:, None], out=nxt)
+    nxt += (np.roll(P, -1)[a] * block_len)[:, None]
+    # The round's last block leads to the first block of the next round, at offset Q[round + 1].
+    rounds = np.argsort(Q)[offsets ^ X[-1]]
+    nxt[P[-1]] = P[0] * block_len + (Q[(rounds + 1) % block_len] ^ X[0])
+    return nxt.ravel(), (P, Q, X)
+
+
+def slot_at(cycle, step):
+    """The slot the walk reaches `step` steps after its start: the answer every walk is checked against."""
+    P, Q, X = cycle
+    a, rounds = step % len(P), step // len(P) % len(Q)
+    return int(P[a]) * len(Q) + (int(Q[rounds]) ^ int(X[a]))
+
+
+def setup(n):
+    """The cycle as an int64 array (n bytes) and as a list of ints (about n bytes), and where each walk is."""
+    rng = np.random.default_rng(42)
+    array, array_cycle = random_cycle(n // SLOT_BYTES["numpy array"], rng)
+    blocks, block_len = cycle_shape(n // SLOT_BYTES["python list"])
+    listed, list_cycle = random_cycle(blocks * block_len, rng)
+    walks = {}
+    for name, cycle in (("numpy array", array_cycle), ("python list", list_cycle)):
+        slots = len(cycle[0]) * len(cycle[1])
+        walks[name] = {"cycle": cycle, "slots": slots, "step": 0, "at": slot_at(cycle, 0)}
+    return {"view": memoryview(array), "list": listed.tolist(), "walks": walks}
+
+
+def finish(walk, at):
+    """Remember where the walk stopped, so the next call reads slots no call has touched yet."""
+    walk["step"] = (walk["step"] + STEPS) % walk["slots"]
+    walk["at"] = at
+    return np.array([at, slot_at(walk["cycle"], walk["step"])])
+
+
+def walk_array(data):
+    """An int64 array read through a memoryview: one 8-byte load per step, plus a new int object."""
+    walk, nxt = data["walks"]["numpy array"], data["view"]
+    i = walk["at"]
+    for _ in range(STEPS // 10):  # unrolled tenfold: the loop's own bookkeeping is paid once per ten steps
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+    return finish(walk, i)
+
+
+def walk_list(data):
+    """A list of ints: each step loads the pointer in slot i, then the int object it points to.
+
+    The same loop as walk_array, copied on purpose: CPython specializes each subscript in place for
+    the container it meets (lists get a fast path), and one shared copy would flip between the two.
+    """
+    walk, nxt = data["walks"]["python list"], data["list"]
+    i = walk["at"]
+    for _ in range(STEPS // 10):
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+    return finish(walk, i)
+
+
+VARIANTS = {"numpy array": walk_array, "python list": walk_list}
+
+
+def agree(outputs):
+    """Each walk must stand on the slot the cycle's formula gives for its step count."""
+    return all(len(out) == 2 and out[0] == out[1] for out in outputs.values())
+
+
+CLAIMS = [
+    # DRAM against L1, the interpreter's cost included on both sides.
+    {"faster": ("numpy array", 16 * 2**10), "slower": ("numpy array", 2**30), "by_at_least": 4},
+    {"faster": ("python list", 16 * 2**10), "slower": ("python list", 2**30), "by_at_least": 25},
+    # The rungs: L3 against L1, DRAM against L3.
+    {"faster": ("numpy array", 16 * 2**10), "slower": ("numpy array", 64 * 2**20), "by_at_least": 2.5},
+    {"faster": ("numpy array", 64 * 2**20), "slower": ("numpy array", 2**30), "by_at_least": 1.2},
+    # An L2 hit hides behind the memoryview walk's interpreter work, not behind the list walk's lighter one.
+    {"faster": ("numpy array", 16 * 2**10), "slower": ("numpy array", 2**20), "by_at_most": 1.3},
+    {"faster": ("python list", 16 * 2**10), "slower": ("python list", 2**20), "by_at_least": 1.4},
+    # In cache the list's fast path wins; in DRAM its two dependent misses per step lose.
+    {"faster": ("python list", 16 * 2**10), "slower": ("numpy array", 16 * 2**10), "by_at_least": 2},
+    {"faster": ("numpy array", 2**30), "slower": ("python list", 2**30), "by_at_least": 1.5},
+]
+
+
+if __name__ == "__main__":
+    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
+    print(f"{TITLE}: ns per access (best of 3)")
+    print(f"{'working set (bytes)':>22}" + "".join(f"{name:>14}" for name in VARIANTS))
+    for n in sizes:
+        data = setup(n)
+        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"a walk went astray at n={n}"
+        row = f"{n:>22,}"
+        for f in VARIANTS.values():
+            best = min(timeit.repeat(partial(f, data), number=1, repeat=3))
+            row += f"{best / STEPS * 1e9:>14.1f}"
+        print(row)

@@ -1,0 +1,174 @@
+"""Memory-level parallelism: k independent random walks advanced together, against one.
+
+One walk (i = next[i]) waits a full memory latency per step: the next address is the value being
+loaded. k walks on the same cycle do not depend on each other, so their loads can be in flight at
+once: the core keeps a few dozen misses outstanding, if its out-of-order window reaches that many
+independent loads. A 1 GiB array puts every step in DRAM; a 16 KiB one, in L1, is the control
+that shows the per-step overhead of each implementation, with no memory latency to hide.
+
+Run it:  python mlp.py            (full sizes, about fifteen seconds)
+         python mlp.py --quick    (two sizes, a few seconds: the 1 GiB cycle takes a second to build)
+"""
+
+import sys
+import timeit
+from functools import cache, partial
+
+import numpy as np
+
+TITLE = "k interleaved random walks: ns per access"
+UNIT = "access"
+SIZE_UNIT = "walkers"  # the size is k, the number of independent walks advanced together
+QUICK_SIZES = [1, 64]
+SIZES = [2**k for k in range(11)]  # 1, 2, 4, ... 1024 walkers
+BUDGET_S = 20
+ACCESSES = 2**17  # per call, whatever k: k walkers take ACCESSES // k steps each
+ARRAYS = {"1 GiB": 2**30, "16 KiB": 16 * 2**10}  # DRAM (past any L3), and L1
+
+
+def work(n):
+    """Every call makes the same number of accesses, spread over n walkers."""
+    return ACCESSES
+
+
+def cycle_shape(slots):
+    """Split the slots into blocks × block_len, block_len a power of two near the square root."""
+    block_len = 1 << ((slots.bit_length() - 1) // 2)
+    return slots // block_len, block_len
+
+
+def random_cycle(slots, rng):
+    """next[] holding one cycle through every slot, built in a few passes instead of a permutation.
+
+    Step k = round·blocks + a goes to block P[a], offset Q[round] ^ X[a]: consecutive steps land in
+    different random blocks at random offsets, and every slot is visited once per cycle. A full
+    random permutation of 2**27 slots takes seconds of random writes; this costs a few passes.
+    """
+    blocks, block_len = cycle_shape(slots)
+    P, Q = rng.permutation(blocks), rng.permutation(block_len)
+    X = rng.integers(0, block_len, blocks)
+    a = np.empty(blocks, dtype=np.int64)
+    a[P] = np.arange(blocks)  # which step of a round visits each block
+    offsets = np.arange(block_len)
+    nxt = np.empty((blocks, block_len), dtype=np.int64)
+    # Within a round: block P[a] -> block P[a+1], the offset's mask X[a] swapped for X[a+1].
+    np.bitwise_xor(offsets, (X[a] ^ np.roll(X, -1)[a])[:, None], out=nxt)
+    nxt += (np.roll(P, -1)[a] * block_len)[:, None]
+    # The round's last block leads to the first block of the next round, at offset Q[round + 1].
+    rounds = np.argsort(Q)[offsets ^ X[-1]]
+    nxt[P[-1]] = P[0] * block_len + (Q[(rounds + 1) % block_len] ^ X[0])
+    return nxt.ravel(), (P, Q, X)
+
+
+def slot_at(cycle, step):
+    """The slot a walk reaches `step` steps after the cycle's start: what the walks are checked against."""
+    P, Q, X = cycle
+    a, rounds = step % len(P), step // len(P) % len(Q)
+    return int(P[a]) * len(Q) + (int(Q[rounds]) ^ int(X[a]))
+
+
+@cache
+def shared_cycle(n_bytes):
+    """One int64 cycle per array size, built once and shared by every k: the 1 GiB one takes a second."""
+    return random_cycle(n_bytes // 8, np.random.default_rng(42))
+
+
+def place_walkers(n_bytes, k, seed):
+    """k walkers evenly spaced along the cycle, from a random phase.
+
+    A phase of its own for each k and variant makes it unlikely that they re-walk, warm in the
+    cache, a stretch another one has just walked. The spacing is slots/k + 1: ranks that differ
+    by a multiple of the block count share a block at every step, and the + 1 puts the walkers
+    in different blocks.
+    """
+    array, cycle = shared_cycle(n_bytes)
+    slots = len(array)
+    first = int(np.random.default_rng(seed).integers(slots))
+    ranks = [(first + j * (slots // k + 1)) % slots for j in range(k)]
+    at = [slot_at(cycle, r) for r in ranks]
+    return {"array": array, "view": memoryview(array), "cycle": cycle, "slots": slots, "ranks": ranks, "at": at}
+
+
+def setup(n):
+    """n walkers on the 1 GiB cycle and n on the 16 KiB one, for each implementation."""
+    data = {}
+    for where, n_bytes in ARRAYS.items():
+        for seed, how in enumerate(("python", "numpy gather")):
+            walkers = place_walkers(n_bytes, n, seed=(n, n_bytes, seed))
+            if how == "numpy gather":
+                walkers["at"] = np.array(walkers["at"], dtype=np.int64)
+            walkers["steps"], walkers["done"] = ACCESSES // n, 0
+            data[f"{how}, {where}"] = walkers
+    return data
+
+
+def finish(walkers, at):
+    """Keep the walkers where they stopped (the next call reads slots no call has touched yet), and
+    return the first and last walker's slots beside the cycle's answer (checking all k would cost a step)."""
+    walkers["at"] = at
+    walkers["done"] += walkers["steps"]
+    ends = [walkers["ranks"][0], walkers["ranks"][-1]]
+    expected = [slot_at(walkers["cycle"], (r + walkers["done"]) % walkers["slots"]) for r in ends]
+    return np.array([[at[0], at[-1]], expected])
+
+
+def advance_in_python(walkers):
+    """One list comprehension per step: k subscripts, each a few hundred instructions of interpreter."""
+    nxt, at = walkers["view"], walkers["at"]
+    for _ in range(walkers["steps"]):
+        at = [nxt[i] for i in at]
+    return finish(walkers, at)
+
+
+def advance_with_gather(walkers):
+    """One NumPy gather per step: k independent loads in a tight compiled loop."""
+    nxt, at = walkers["array"], walkers["at"]
+    for _ in range(walkers["steps"]):
+        at = nxt[at]
+    return finish(walkers, at)
+
+
+def pick(name, advance):
+    """The harness calls variant(data): hand this variant its own walkers."""
+    return lambda data: advance(data[name])
+
+
+VARIANTS = {
+    f"{how}, {where}": pick(f"{how}, {where}", advance)
+    for how, advance in (("python", advance_in_python), ("numpy gather", advance_with_gather))
+    for where in ARRAYS
+}
+
+
+def agree(outputs):
+    """Every implementation's walkers must stand where the cycle's formula says."""
+    return all(np.array_equal(out[0], out[1]) for out in outputs.values())
+
+
+CLAIMS = [
+    # One walker: the gather pays the whole DRAM latency on top of its call overhead.
+    {"faster": ("numpy gather, 16 KiB", 1), "slower": ("numpy gather, 1 GiB", 1), "by_at_least": 1.5},
+    # 1024 walkers: the misses overlap, and a DRAM access costs a fraction of the latency.
+    {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("numpy gather, 1 GiB", 1), "by_at_least": 12},
+    # ... up to the number of misses the core can keep in flight: past a few hundred walkers, no gain.
+    {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("numpy gather, 1 GiB", 256), "by_at_most": 1.5},
+    # Python's interleaving hides much less: with 1024 walkers DRAM still costs it a multiple of L1.
+    {"faster": ("python, 16 KiB", 1024), "slower": ("python, 1 GiB", 1024), "by_at_least": 1.8},
+    {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("python, 1 GiB", 1024), "by_at_least": 4},
+    # In L1, what falls with k is the fixed cost of a step (a comprehension), shared by k accesses.
+    {"faster": ("python, 16 KiB", 1024), "slower": ("python, 16 KiB", 1), "by_at_least": 3},
+]
+
+
+if __name__ == "__main__":
+    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
+    print(f"{TITLE} (best of 3)")
+    print(f"{'walkers':>8}" + "".join(f"{name:>22}" for name in VARIANTS))
+    for n in sizes:
+        data = setup(n)
+        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"a walker went astray at k={n}"
+        row = f"{n:>8,}"
+        for f in VARIANTS.values():
+            best = min(timeit.repeat(partial(f, data), number=1, repeat=3))
+            row += f"{best / ACCESSES * 1e9:>22.1f}"
+        print(row)

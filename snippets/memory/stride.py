@@ -1,0 +1,111 @@
+"""Cache lines: touch every k-th float64 of a 1 GiB array, and pay per line, not per value.
+
+Memory moves in whole cache lines (64 bytes on x86 and most ARM cores). Reading every value of a
+contiguous array uses all eight float64 values of each line; reading every 2nd, 4th, 8th value
+uses 4, 2, 1 of them, so the bytes moved per value read grow with the stride until the stride
+spans a line. Past that, every value read costs one line from RAM, whatever the stride: the
+cost per value should stop growing.
+
+Every call reads the same number of values. The array is 1 GiB, four times the L3, and each call
+starts where no recent call has read, so that every line comes from RAM, not from a cache.
+
+Run it:  python stride.py            (full strides, a few seconds)
+         python stride.py --quick    (two strides, a second or two)
+"""
+
+import sys
+import timeit
+from functools import partial
+
+import numpy as np
+
+TITLE = "Reading every k-th float64 of a 1 GiB array"
+UNIT = "touched element"
+SIZE_UNIT = "byte stride"  # a size is the distance between two values read, not a working set
+QUICK_SIZES = [8, 64]
+SIZES = [8, 16, 32, 64, 128, 256, 512, 1024, 4096]
+BUDGET_S = 15
+ARRAY_BYTES = 2**30  # read from RAM at every stride: larger than this machine's 260 MiB L3
+TOUCHED = 2**17  # values read per call, at every stride; the copy's 1 MiB output stays in L2
+LINE = 64
+
+
+def work(n):
+    """Every call reads the same number of values, whatever the stride."""
+    return TOUCHED
+
+
+def starts(elements, step):
+    """First element of each call, in the order calls use them, so that a full round reads every line once.
+
+    A call spans TOUCHED × step elements (a block). Calls move from block to block; once all blocks
+    are done, they move one line further within the stride, until every line of the array is read.
+    """
+    span = TOUCHED * step
+    lines_per_stride = max(1, step * 8 // LINE)
+    return [block * span + line * (LINE // 8) for line in range(lines_per_stride) for block in range(elements // span)]
+
+
+def setup(n):
+    """a[i] = i, as float64 (sums stay exact); one call counter per variant."""
+    elements, step = ARRAY_BYTES // 8, n // 8
+    return {
+        "array": np.arange(elements, dtype=np.float64),
+        "step": step,
+        "starts": starts(elements, step),
+        "buffer": np.empty(TOUCHED),
+        "calls": {"sum": 0, "copy": 0},
+    }
+
+
+def next_view(data, variant):
+    """The strided view this variant's next call reads: TOUCHED values, `step` elements apart."""
+    call = data["calls"][variant]
+    data["calls"][variant] = call + 1
+    start = data["starts"][call % len(data["starts"])]
+    return data["array"][start : start + TOUCHED * data["step"] : data["step"]]
+
+
+def strided_sum(data):
+    return np.add.reduce(next_view(data, "sum"))
+
+
+def strided_copy(data):
+    """The same reads, written to a small contiguous buffer instead of summed."""
+    np.copyto(data["buffer"], next_view(data, "copy"))
+    return data["buffer"]
+
+
+VARIANTS = {"sum": strided_sum, "copy": strided_copy}
+
+
+def agree(results):
+    """After the same number of calls both variants read the same values: the sum and the copy's total match."""
+    totals = {float(np.sum(np.asarray(r, dtype=np.float64))) for r in results.values()}
+    return len(totals) == 1
+
+
+CLAIMS = [
+    # Below a line, the cost per value grows with the bytes per value moved.
+    {"faster": ("sum", 8), "slower": ("sum", 64), "by_at_least": 3},
+    {"faster": ("copy", 8), "slower": ("copy", 64), "by_at_least": 3},
+    # Past two lines (the 128-byte pair the L2 fetches together), the stride no longer matters.
+    {"faster": ("sum", 128), "slower": ("sum", 4096), "by_at_most": 1.5},
+    {"faster": ("sum", 128), "slower": ("sum", 512), "by_at_most": 1.6},
+    # One value per 4 KiB page costs no more than one per KiB: the page walks overlap the trips to RAM.
+    {"faster": ("sum", 1024), "slower": ("sum", 4096), "by_at_most": 1.3},
+]
+
+
+if __name__ == "__main__":
+    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
+    print(f"{TITLE}: ns per touched element (best of 3)")
+    print(f"{'stride bytes':>14}" + "".join(f"{name:>10}" for name in VARIANTS))
+    for n in sizes:
+        data = setup(n)
+        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at stride {n}"
+        ns = {
+            name: min(timeit.repeat(partial(f, data), number=8, repeat=3)) / 8 / TOUCHED * 1e9
+            for name, f in VARIANTS.items()
+        }
+        print(f"{n:>14,}" + "".join(f"{ns[name]:>10.2f}" for name in VARIANTS))

@@ -1,0 +1,107 @@
+"""Row by row or column by column: the same sum over a square matrix, in C and in Fortran order.
+
+A C-ordered matrix stores each row contiguously, so a row is a run of whole cache lines while a
+column takes one value from each of m lines, a row's length apart. A Fortran-ordered copy of the
+same matrix stores columns contiguously instead. NumPy's own reductions (a.sum(axis=0)) reorder
+their loops to follow memory, which hides the effect; so here a Python loop hands NumPy one row
+(or one column) at a time, and the order of the traversal is fixed by the loop.
+
+The loop's own cost (one view and one call per row) is spread over m values; it dominates only
+the smallest matrices. Matrix sides avoid powers of two, whose strides would make every value of
+a column compete for the same few cache sets.
+
+Run it:  python traversal.py            (full sizes, a few seconds)
+         python traversal.py --quick    (two small sizes, a second)
+"""
+
+import math
+import sys
+import timeit
+from functools import partial
+
+import numpy as np
+
+TITLE = "Summing an m × m float64 matrix row by row or column by column, in C or Fortran order"
+UNIT = "element"
+SIZE_UNIT = "bytes"  # one matrix: sizes are marked against the caches on the chart
+QUICK_SIZES = [2**18, 2**20]
+# ×4 steps from 256 KiB (inside L2) to 256 MiB (about the L3).
+SIZES = [4**k * 2**18 for k in range(6)]
+# Only in RAM on this machine, but a column-wise pass takes over a second: for readers who opt in.
+LARGE_SIZES = [2**30]
+BUDGET_S = 15
+
+
+def side(n):
+    """The side of a square float64 matrix of about n bytes."""
+    return math.isqrt(n // 8)
+
+
+def work(n):
+    return side(n) ** 2
+
+
+def setup(n):
+    """The same matrix, a[i, j] = i + 2j (exact sums), stored in C order and in Fortran order.
+
+    Both are written in their own memory order: a transposing copy of 1 GiB takes seconds.
+    """
+    m = side(n)
+    i, j = np.arange(m, dtype=np.float64), np.arange(m, dtype=np.float64)
+    c = np.empty((m, m), order="C")
+    np.add(i[:, None], 2 * j[None, :], out=c)
+    f = np.empty((m, m), order="F")
+    np.add(2 * j[:, None], i[None, :], out=f.T)  # f.T is C-contiguous, and f.T[j, i] = f[i, j]
+    return {"C": c, "F": f}
+
+
+def sum_by_rows(matrix):
+    total = 0.0
+    for row in matrix:
+        total += row.sum()
+    return total
+
+
+def sum_by_columns(matrix):
+    total = 0.0
+    for column in matrix.T:
+        total += column.sum()
+    return total
+
+
+VARIANTS = {
+    "rows, C order": lambda data: sum_by_rows(data["C"]),
+    "columns, C order": lambda data: sum_by_columns(data["C"]),
+    "rows, F order": lambda data: sum_by_rows(data["F"]),
+    "columns, F order": lambda data: sum_by_columns(data["F"]),
+}
+
+
+def agree(results):
+    """Every traversal adds the same integers, so every total is exactly the same."""
+    return len({float(np.asarray(r)) for r in results.values()}) == 1
+
+
+CLAIMS = [
+    # Small: the loop's own cost per row or column hides the layout.
+    {"faster": ("rows, C order", 2**18), "slower": ("columns, C order", 2**18), "by_at_most": 1.5},
+    # Large: a column of a C-ordered matrix uses one value per line it brings in.
+    {"faster": ("rows, C order", 2**28), "slower": ("columns, C order", 2**28), "by_at_least": 4},
+    # Fortran order reverses it: its columns are contiguous, its rows strided.
+    {"faster": ("columns, F order", 2**28), "slower": ("rows, F order", 2**28), "by_at_least": 4},
+]
+
+
+if __name__ == "__main__":
+    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
+    print(f"{TITLE}: ns per element (best of 3)")
+    print(f"{'matrix bytes':>14}" + "".join(f"{name:>18}" for name in VARIANTS))
+    for n in sizes:
+        data = setup(n)
+        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at {n} bytes"
+        number = max(1, 2**26 // n)
+        ns = {
+            name: min(timeit.repeat(partial(f, data), number=number, repeat=3)) / number / work(n) * 1e9
+            for name, f in VARIANTS.items()
+        }
+        print(f"{n:>14,}" + "".join(f"{ns[name]:>18.2f}" for name in VARIANTS))
