@@ -49,7 +49,10 @@ def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str
             sizes, medians, low, high = zip(*points, strict=True)
             ax.plot(sizes, medians, marker="o", markersize=4, color=colour, label=variant)
             ax.fill_between(sizes, low, high, color=colour, alpha=0.2, linewidth=0)
+        sizes = [p["size"] for p in entry["points"]]
         for label, x in markers.items():
+            if not min(sizes) <= x <= max(sizes):
+                continue  # a cache the experiment's sizes do not reach: no marker, and no stretched axis
             ax.axvline(x, color=INK, linestyle=":", linewidth=1, alpha=0.6)
             ax.annotate(
                 label,
@@ -72,7 +75,8 @@ def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str
 
 def bar_chart(entry: dict, size: int, *, salt: str, xlabel: str, convert=lambda ns: ns) -> str:
     """Every variant at one size as a horizontal bar (the median, converted for display), with its
-    interquartile range as an error bar: for experiments whose variants matter more than sizes."""
+    interquartile range as an error bar: for experiments whose variants matter more than sizes.
+    Values spanning more than 30× get a log axis, so the small bars stay readable."""
     points = [p for p in entry["points"] if p["size"] == size]
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
         fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(points)), layout="constrained")
@@ -84,7 +88,7 @@ def bar_chart(entry: dict, size: int, *, salt: str, xlabel: str, convert=lambda 
         ax.barh(rows, values, xerr=[low, high], color=[SERIES[i % len(SERIES)] for i in rows], ecolor=INK)
         ax.set_yticks(rows, [p["variant"] for p in points])
         ax.invert_yaxis()
-        ax.set(xlabel=xlabel)
+        ax.set(xlabel=xlabel, xscale="log" if max(values) > 30 * min(values) else "linear")
         ax.grid(True, axis="x")
         out = io.StringIO()
         fig.savefig(out, format="svg")
