@@ -1,10 +1,16 @@
 """Run every test, including a docs page's fences run on their own (pytest docs/x.md), from the
 repository root with this interpreter first on PATH: `python` in a shell fence is then the one
-that has the project's dependencies."""
+that has the project's dependencies. Temporary files go to a folder on the same disk as the
+checkout, since /tmp is a memory filesystem on some systems and the storage experiment needs a disk."""
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-os.chdir(Path(__file__).parent)
+ROOT = Path(__file__).parent
+os.chdir(ROOT)
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+TMP = ROOT / ".bench-quick" / "tmp"
+TMP.mkdir(parents=True, exist_ok=True)
+os.environ["TMPDIR"] = tempfile.tempdir = str(TMP)

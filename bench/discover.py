@@ -103,9 +103,17 @@ def _check_contract(experiment: Experiment, module: ModuleType) -> None:
         sizes = getattr(module, attr)
         if not sizes or not all(isinstance(n, int) and n > 0 for n in sizes):
             raise ContractError(f"{where}: {attr} must be a non-empty list of positive ints")
+    platforms = getattr(module, "PLATFORMS", None)
+    if platforms is not None and not (isinstance(platforms, tuple) and all(isinstance(p, str) for p in platforms)):
+        raise ContractError(f'{where}: PLATFORMS must be a tuple of sys.platform values, e.g. ("linux",)')
     limits = getattr(module, "LIMITS", {})
     if set(limits) - set(module.VARIANTS):
         raise ContractError(f"{where}: LIMITS names unknown variants {sorted(set(limits) - set(module.VARIANTS))}")
+
+
+def runs_here(module) -> bool:
+    """Whether this platform is one of the snippet's PLATFORMS (all, when it declares none)."""
+    return sys.platform in getattr(module, "PLATFORMS", (sys.platform,))
 
 
 def _kind_name(kind) -> str:

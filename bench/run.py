@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench import machine
 from bench.claims import claims_of, judge
-from bench.discover import ROOT, Experiment, by_id, load
+from bench.discover import ROOT, Experiment, by_id, load, runs_here
 from bench.results import RESULTS, SCHEMA_VERSION, path_for, save
 from bench.results import load as load_results
 from bench.stats import summarize
@@ -53,6 +53,8 @@ def measure_one(experiment: Experiment, quick: bool, large: bool = False) -> dic
     """Run bench.measure for one experiment in a fresh interpreter, bounded by twice its budget
     (ten times with the opt-in LARGE_SIZES)."""
     module = load(experiment)
+    if not runs_here(module):
+        raise MeasureError(f"needs {' or '.join(module.PLATFORMS)}; this is {sys.platform}")
     claims_of(module, str(experiment.path))  # a malformed claim fails before spending the budget
     sha_before = experiment.sha256
     timeout = QUICK_TIMEOUT_S if quick else (LARGE_TIMEOUT_FACTOR if large else 2) * module.BUDGET_S

@@ -1,10 +1,12 @@
 """The worker's optional hooks, on a tiny in-memory snippet: what gets called, when, and what is
 recorded. No timing is asserted."""
 
+import sys
 from types import SimpleNamespace
 
 import pytest
 
+from bench.discover import runs_here
 from bench.measure import REPEATS, measure
 
 
@@ -61,3 +63,9 @@ def test_limits_leave_a_variant_out_above_its_size():
     module, _ = snippet(LIMITS={"b": 2})
     points = measure(module, [1, 3], "quick")
     assert [(p["variant"], p["size"]) for p in points] == [("a", 1), ("b", 1), ("a", 3)]
+
+
+def test_platforms_limit_where_a_snippet_runs():
+    assert runs_here(SimpleNamespace())
+    assert runs_here(SimpleNamespace(PLATFORMS=(sys.platform,)))
+    assert not runs_here(SimpleNamespace(PLATFORMS=("plan9",)))

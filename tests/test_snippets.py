@@ -7,20 +7,28 @@ import numpy as np
 import pytest
 
 from bench.claims import claims_of
-from bench.discover import experiments, load
+from bench.discover import experiments, load, runs_here
 
 EXPERIMENTS = experiments()
 IDS = [e.id for e in EXPERIMENTS]
 
 
+def loaded(experiment):
+    """The snippet's module, or a skip where it cannot run (it declares PLATFORMS without this one)."""
+    module = load(experiment)
+    if not runs_here(module):
+        pytest.skip(f"{experiment.id} runs on {', '.join(module.PLATFORMS)} only")
+    return module
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
 def test_runs_standalone(experiment):
     """A reader copies the file and runs it: it prints a table with one row per quick size."""
+    module = loaded(experiment)
     done = subprocess.run(
         [sys.executable, str(experiment.path), "--quick"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    module = load(experiment)
     assert module.TITLE in done.stdout
     for n in module.QUICK_SIZES:
         assert f"{n:,}" in done.stdout, f"no row for size {n}:\n{done.stdout}"
@@ -46,7 +54,7 @@ def answers(module, n) -> dict:
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
 def test_variants_agree(experiment):
     """At each quick size every variant gives the answer the others give."""
-    module = load(experiment)
+    module = loaded(experiment)
     for n in module.QUICK_SIZES:
         outputs = answers(module, n)
         assert len(outputs) >= 2, f"fewer than two variants run at quick size {n}"
@@ -56,7 +64,7 @@ def test_variants_agree(experiment):
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
 def test_agree_catches_a_wrong_answer(experiment):
     """agree() must be able to fail: corrupt one variant's answer and it has to notice."""
-    module = load(experiment)
+    module = loaded(experiment)
     outputs = answers(module, module.QUICK_SIZES[0])
     name = list(outputs)[-1]
     outputs[name] = _corrupt(outputs[name])

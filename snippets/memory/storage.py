@@ -32,6 +32,7 @@ import numpy as np
 TITLE = "Reading a file sequentially and in random 4 KiB blocks, cold and cached"
 UNIT = "byte"  # results are ns per byte read, shown as GB/s
 SHOW_AS = "GB/s"
+PLATFORMS = ("linux",)  # posix_fadvise to drop the page cache, O_DIRECT to bypass it
 SIZE_UNIT = "bytes"
 MiB, GiB = 2**20, 2**30
 BLOCK = 4 * 1024  # one random read: a page
