@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.discover import ROOT
 from bench.results import PUBLISHED
 
 
@@ -21,17 +22,18 @@ def published() -> dict:
 def built_site(tmp_path_factory) -> Path:
     """The site, built once per session with --strict into a temporary folder."""
     out = tmp_path_factory.mktemp("site")
-    done = build(out)
+    done = build(ROOT, out)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
 
-def build(out: Path, **env) -> subprocess.CompletedProcess:
-    """mkdocs build --strict into out, with extra environment variables (e.g. BIM_RESULTS)."""
+def build(project: Path, out: Path) -> subprocess.CompletedProcess:
+    """mkdocs build --strict of the project folder (the repository, or a copy to break) into out."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=project,
         capture_output=True,
         text=True,
         timeout=120,
-        env=os.environ | {"NO_MKDOCS_2_WARNING": "1"} | env,
+        env=os.environ | {"NO_MKDOCS_2_WARNING": "1"},
     )

@@ -2,11 +2,8 @@
 and refuses to build from stale, false, malformed or missing inputs."""
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +13,7 @@ import pytest
 from bench.discover import ROOT
 from bench.results import PUBLISHED
 from bench.units import format_size
+from tests.conftest import build
 
 VECTORIZATION = "computing-units/vectorization"
 LOADING = {"script": "src", "img": "src", "iframe": "src", "source": "src", "link": "href", "video": "src"}
@@ -85,26 +83,15 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
-def build_in(project: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project / "site")],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ | {"NO_MKDOCS_2_WARNING": "1"} | env,
-    )
-
-
 def test_the_copy_builds(project):
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode == 0, done.stderr
 
 
 def test_stale_snippet_stops_the_build(project):
     snippet = project / "snippets/computing-units/vectorization.py"
     snippet.write_text(snippet.read_text() + "\n# edited after measuring\n")
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode != 0
     assert f"make bench ONLY={VECTORIZATION}" in done.stderr
 
@@ -118,7 +105,7 @@ def test_false_claim_stops_the_build(project, published):
             )
     target = project / "results" / PUBLISHED.name
     target.write_text(json.dumps(published))
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode != 0
     assert "false claim: numexpr at 100,000,000 elements is at least 1.3× faster than numpy" in done.stderr
 
@@ -126,7 +113,7 @@ def test_false_claim_stops_the_build(project, published):
 def test_malformed_results_stop_the_build(project):
     target = project / "results" / PUBLISHED.name
     target.write_text(target.read_text()[:500])
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode != 0
     assert f"{PUBLISHED.name}: not valid JSON" in done.stderr
 
@@ -134,7 +121,7 @@ def test_malformed_results_stop_the_build(project):
 def test_missing_include_stops_the_build(project):
     page = project / "docs/computing-units/vectorization.md"
     page.write_text(page.read_text().replace('snippets/computing-units/vectorization.py"', 'snippets/gone.py"'))
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode != 0
     assert "gone.py" in done.stderr
 
@@ -142,7 +129,7 @@ def test_missing_include_stops_the_build(project):
 def test_numbers_without_a_stamp_stop_the_build(project):
     page = project / "docs/computing-units/vectorization.md"
     page.write_text(page.read_text().replace("{{ stamp() }}", ""))
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode != 0
     assert "has no {{ stamp() }}" in done.stderr
 
@@ -150,6 +137,6 @@ def test_numbers_without_a_stamp_stop_the_build(project):
 def test_undefined_macro_stops_the_build(project):
     page = project / "docs/computing-units/index.md"
     page.write_text(page.read_text() + "\n{{ no_such_number }}\n")
-    done = build_in(project)
+    done = build(project, project / "site")
     assert done.returncode != 0
     assert "no_such_number" in done.stderr
