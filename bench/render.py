@@ -116,7 +116,7 @@ def machine_table(machine: dict) -> str:
         "OS": f"{machine['os']} {machine['kernel']}",
         "Virtualized": virtual,
     }
-    return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {html.escape(str(v))} |" for k, v in rows.items())
+    return "| field | value |\n|---|---|\n" + "\n".join(f"| {k} | {html.escape(str(v))} |" for k, v in rows.items())
 
 
 def stamp(data: dict, eids: list[str], method_link: str) -> str:
