@@ -99,7 +99,7 @@ def test_check_names_a_false_claim_with_its_value(tmp_path, published, capsys):
     target = _with_slow_numpy(tmp_path, published)
     assert main(["check", str(target)]) == 1
     out = capsys.readouterr().out
-    assert "FALSE computing-units/vectorization: numpy at 1,000,000 elements is at least 15× faster" in out
+    assert "FALSE computing-units/vectorization: numpy at 10,000 elements is at least 20× faster" in out
     assert "measured 0.50×" in out
 
 
@@ -116,15 +116,15 @@ def test_compare_shows_both_machines(tmp_path, published, capsys):
     assert main(["compare", str(PUBLISHED), str(slow)]) == 0
     out = capsys.readouterr().out
     assert published["machine"]["name"] in out.splitlines()[0]
-    row = next(line for line in out.splitlines() if line.startswith("numpy at 1,000,000 elements is at least 15×"))
+    row = next(line for line in out.splitlines() if line.startswith("numpy at 10,000 elements is at least 20×"))
     assert "0.50× FALSE" in row and " ok" in row
 
 
 def _with_slow_numpy(tmp_path, published):
-    """A copy of the published results in which numpy took twice the Python loop's time at 10**6."""
+    """A copy of the published results in which numpy took twice the Python loop's time at 10**4."""
     points = published["experiments"][VECTORIZATION]["points"]
-    loop = next(p for p in points if (p["variant"], p["size"]) == ("python loop", 1_000_000))
-    numpy = next(p for p in points if (p["variant"], p["size"]) == ("numpy", 1_000_000))
+    loop = next(p for p in points if (p["variant"], p["size"]) == ("python loop", 10_000))
+    numpy = next(p for p in points if (p["variant"], p["size"]) == ("numpy", 10_000))
     numpy["samples_ns"] = [2 * s for s in loop["samples_ns"]]
     numpy.update(summarize(numpy["samples_ns"]))
     target = tmp_path / "slow" / PUBLISHED.name
