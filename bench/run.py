@@ -33,13 +33,14 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
     for experiment in chosen:
         print(f"{experiment.id}: measuring{' (quick)' if quick else ''}...", flush=True)
         try:
-            entry = measure_one(experiment, quick, large)
+            module = load(experiment)
+            entry = measure_one(experiment, module, quick, large)
         except MeasureError as error:
             print(f"{experiment.id}: FAILED: {error}", file=sys.stderr)
             failed.append(experiment.id)
             continue
         data["experiments"][experiment.id] = entry
-        _report(experiment, entry, quick, large)
+        _report(experiment, module, entry, quick, large)
     if len(failed) == len(chosen):
         print(f"nothing measured; {target} left as it was", file=sys.stderr)
         return 1
@@ -49,10 +50,9 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
     return 1 if failed else 0
 
 
-def measure_one(experiment: Experiment, quick: bool, large: bool = False) -> dict:
+def measure_one(experiment: Experiment, module, quick: bool, large: bool = False) -> dict:
     """Run bench.measure for one experiment in a fresh interpreter, bounded by twice its budget
     (ten times with the opt-in LARGE_SIZES)."""
-    module = load(experiment)
     if not runs_here(module):
         raise MeasureError(f"needs {' or '.join(module.PLATFORMS)}; this is {sys.platform}")
     claims_of(module, str(experiment.path))  # a malformed claim fails before spending the budget
@@ -87,8 +87,7 @@ def measure_one(experiment: Experiment, quick: bool, large: bool = False) -> dic
     }
 
 
-def _report(experiment: Experiment, entry: dict, quick: bool, large: bool) -> None:
-    module = load(experiment)
+def _report(experiment: Experiment, module, entry: dict, quick: bool, large: bool) -> None:
     budget = f"budget {module.BUDGET_S} s"
     over = " — OVER BUDGET" if not (quick or large) and entry["duration_s"] > module.BUDGET_S else ""
     print(f"{experiment.id}: {entry['duration_s']:.1f} s ({budget}){over}")

@@ -88,12 +88,40 @@ def test_the_copy_builds(project):
     assert done.returncode == 0, done.stderr
 
 
-def test_stale_snippet_stops_the_build(project):
-    snippet = project / "snippets/computing-units/vectorization.py"
-    snippet.write_text(snippet.read_text() + "\n# edited after measuring\n")
+# (file in the copy, how to break it, what the build's error must say)
+BREAKAGES = {
+    "stale snippet": (
+        "snippets/computing-units/vectorization.py",
+        lambda text: text + "\n# edited after measuring\n",
+        f"make bench ONLY={VECTORIZATION}",
+    ),
+    "malformed results": (f"results/{PUBLISHED.name}", lambda text: text[:500], f"{PUBLISHED.name}: not valid JSON"),
+    "missing include": (
+        "docs/computing-units/vectorization.md",
+        lambda text: text.replace('snippets/computing-units/vectorization.py"', 'snippets/gone.py"'),
+        "gone.py",
+    ),
+    "numbers without a stamp": (
+        "docs/computing-units/vectorization.md",
+        lambda text: text.replace("{{ stamp() }}", ""),
+        "has no {{ stamp() }}",
+    ),
+    "undefined macro": (
+        "docs/computing-units/index.md",
+        lambda text: text + "\n{{ no_such_number }}\n",
+        "no_such_number",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_broken_input_stops_the_build(project, breakage):
+    name, spoil, expected = BREAKAGES[breakage]
+    target = project / name
+    target.write_text(spoil(target.read_text()))
     done = build(project, project / "site")
     assert done.returncode != 0
-    assert f"make bench ONLY={VECTORIZATION}" in done.stderr
+    assert expected in done.stderr
 
 
 def test_false_claim_stops_the_build(project, published):
@@ -108,35 +136,3 @@ def test_false_claim_stops_the_build(project, published):
     done = build(project, project / "site")
     assert done.returncode != 0
     assert "false claim: numexpr at 100,000,000 elements is at least 1.3× faster than numpy" in done.stderr
-
-
-def test_malformed_results_stop_the_build(project):
-    target = project / "results" / PUBLISHED.name
-    target.write_text(target.read_text()[:500])
-    done = build(project, project / "site")
-    assert done.returncode != 0
-    assert f"{PUBLISHED.name}: not valid JSON" in done.stderr
-
-
-def test_missing_include_stops_the_build(project):
-    page = project / "docs/computing-units/vectorization.md"
-    page.write_text(page.read_text().replace('snippets/computing-units/vectorization.py"', 'snippets/gone.py"'))
-    done = build(project, project / "site")
-    assert done.returncode != 0
-    assert "gone.py" in done.stderr
-
-
-def test_numbers_without_a_stamp_stop_the_build(project):
-    page = project / "docs/computing-units/vectorization.md"
-    page.write_text(page.read_text().replace("{{ stamp() }}", ""))
-    done = build(project, project / "site")
-    assert done.returncode != 0
-    assert "has no {{ stamp() }}" in done.stderr
-
-
-def test_undefined_macro_stops_the_build(project):
-    page = project / "docs/computing-units/index.md"
-    page.write_text(page.read_text() + "\n{{ no_such_number }}\n")
-    done = build(project, project / "site")
-    assert done.returncode != 0
-    assert "no_such_number" in done.stderr
