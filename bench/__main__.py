@@ -1,15 +1,16 @@
-"""Command line: python -m bench {list,run,check,compare}."""
+"""Command line: python -m bench {list,run,check,compare,migrate}."""
 
 import argparse
 import sys
 from pathlib import Path
 
-from bench import machine
 from bench.check import check
 from bench.claims import ClaimError
 from bench.compare import compare
+from bench.config import ConfigError
 from bench.discover import ContractError, experiments
-from bench.results import PUBLISHED, ResultsError, path_for
+from bench.migrate import migrate
+from bench.results import RESULTS, ResultsError
 from bench.run import run
 
 
@@ -17,17 +18,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Bits in Motion measurement harness.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="experiment ids found under snippets/")
-    run_cmd = commands.add_parser("run", help="measure experiments into results/<machine>.json")
+    run_cmd = commands.add_parser("run", help="measure experiments into results/<machine>.<build>.json")
     run_cmd.add_argument("ids", nargs="*", help="experiment ids (default: all)")
     run_cmd.add_argument("--quick", action="store_true", help="small sizes, into .bench-quick/ (never published)")
     run_cmd.add_argument("--large", action="store_true", help="also the opt-in LARGE_SIZES (beyond the budget)")
-    run_cmd.add_argument("--results-dir", type=Path, help="write results/<machine>.json under this folder")
-    check_cmd = commands.add_parser("check", help="every claim against stored results")
-    check_cmd.add_argument("file", nargs="?", type=Path, help=f"results file (default: {PUBLISHED.name})")
-    check_cmd.add_argument("--mine", action="store_true", help="check this machine's results file")
-    compare_cmd = commands.add_parser("compare", help="two machines' headline ratios side by side")
+    run_cmd.add_argument("--results-dir", type=Path, help="write results/<machine>.<build>.json under this folder")
+    run_cmd.add_argument("--python", help="measure with this interpreter (it needs numpy and numexpr)")
+    check_cmd = commands.add_parser("check", help="every claim on every machine with fresh results")
+    check_cmd.add_argument("ids", nargs="*", help="experiment ids (default: all)")
+    check_cmd.add_argument("--results-dir", type=Path, default=RESULTS, help="the results folder (default: results/)")
+    compare_cmd = commands.add_parser("compare", help="two results files' claim ratios side by side")
     compare_cmd.add_argument("a", type=Path)
     compare_cmd.add_argument("b", type=Path)
+    migrate_cmd = commands.add_parser("migrate", help="upgrade results files written before schema 2")
+    migrate_cmd.add_argument("files", nargs="+", type=Path)
+    migrate_cmd.add_argument("--results-dir", type=Path, default=RESULTS, help="where the upgraded files go")
     args = parser.parse_args(argv)
 
     try:
@@ -38,11 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             if args.quick and args.large:
                 parser.error("--quick and --large exclude each other")
-            return run(args.ids, args.quick, args.results_dir, args.large)
+            return run(args.ids, args.quick, args.results_dir, args.large, args.python)
         if args.command == "check":
-            return check(path_for(machine.machine_name()) if args.mine else args.file or PUBLISHED)
+            return check(args.ids, args.results_dir)
+        if args.command == "migrate":
+            return migrate(args.files, args.results_dir)
         return compare(args.a, args.b)
-    except (ContractError, ClaimError, ResultsError) as error:
+    except (ContractError, ClaimError, ResultsError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -33,66 +33,97 @@ STYLE = {
 }
 
 
-def line_chart(entry: dict, *, salt: str, markers: dict[str, float], ylabel: str, convert=lambda ns: ns) -> str:
-    """One line per variant: the median (converted for display) against size, log-log, with vertical
-    size markers; the band is the interquartile range."""
+def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, convert=lambda ns: ns) -> str:
+    """One panel per machine (title, entry, cache markers), sharing the y axis so that machines
+    compare at a glance: one line per variant, the median (converted for display) against size,
+    log-log, with that machine's caches marked; the band is the interquartile range."""
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
-        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
-        variants = list(dict.fromkeys(p["variant"] for p in entry["points"]))
-        for i, variant in enumerate(variants):
-            colour = SERIES[i % len(SERIES)]
-            points = sorted(
-                (p["size"], convert(p["median_ns"]), convert(p["p25_ns"]), convert(p["p75_ns"]))
-                for p in entry["points"]
-                if p["variant"] == variant
-            )
-            sizes, medians, low, high = zip(*points, strict=True)
-            ax.plot(sizes, medians, marker="o", markersize=4, color=colour, label=variant)
-            ax.fill_between(sizes, low, high, color=colour, alpha=0.2, linewidth=0)
-        sizes = [p["size"] for p in entry["points"]]
-        for label, x in markers.items():
-            if not min(sizes) <= x <= max(sizes):
-                continue  # a cache the experiment's sizes do not reach: no marker, and no stretched axis
-            ax.axvline(x, color=INK, linestyle=":", linewidth=1, alpha=0.6)
-            ax.annotate(
-                label,
-                (x, 1),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, -3),
-                textcoords="offset points",
-                va="top",
-                fontsize=9,
-                alpha=0.8,
-            )
-        ax.set(xscale="log", yscale="log", ylabel=ylabel, xlabel=f"size ({entry['size_unit']})")
-        ax.grid(True, which="major")
-        ax.legend(loc="best")
-        out = io.StringIO()
-        fig.savefig(out, format="svg")
-        plt.close(fig)
-    return _inline(out.getvalue())
+        fig, axes = _panels(len(panels), width=4.4, height=3.8, sharex=True)
+        variants = list(dict.fromkeys(p["variant"] for _, entry, _ in panels for p in entry["points"]))
+        for ax, (title, entry, markers) in zip(axes, panels, strict=False):
+            for i, variant in enumerate(variants):
+                points = sorted(
+                    (p["size"], convert(p["median_ns"]), convert(p["p25_ns"]), convert(p["p75_ns"]))
+                    for p in entry["points"]
+                    if p["variant"] == variant
+                )
+                if not points:
+                    continue
+                sizes, medians, low, high = zip(*points, strict=True)
+                colour = SERIES[i % len(SERIES)]
+                ax.plot(sizes, medians, marker="o", markersize=3, color=colour, label=variant)
+                ax.fill_between(sizes, low, high, color=colour, alpha=0.2, linewidth=0)
+            _mark(ax, markers, [p["size"] for p in entry["points"]])
+            ax.set(xscale="log", yscale="log", title=title, xlabel=f"size ({entry['size_unit']})")
+            ax.title.set_fontsize(10)
+            ax.grid(True, which="major")
+        axes[0].set_ylabel(ylabel)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)))
+        return _svg(fig)
 
 
-def bar_chart(entry: dict, size: int, *, salt: str, xlabel: str, convert=lambda ns: ns) -> str:
-    """Every variant at one size as a horizontal bar (the median, converted for display), with its
-    interquartile range as an error bar: for experiments whose variants matter more than sizes.
-    Values spanning more than 30× get a log axis, so the small bars stay readable."""
-    points = [p for p in entry["points"] if p["size"] == size]
+def bar_chart(panels: list[tuple[str, dict]], size: int, *, salt: str, xlabel: str, convert=lambda ns: ns) -> str:
+    """Every variant at one size as a horizontal bar (the median, converted for display), one
+    panel per machine on a shared axis, with the interquartile range as an error bar: for
+    experiments whose variants matter more than sizes. Values spanning more than 30x get a log
+    axis, so the small bars stay readable."""
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
-        fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(points)), layout="constrained")
-        values = [convert(p["median_ns"]) for p in points]
-        ends = [sorted((convert(p["p25_ns"]), convert(p["p75_ns"]))) for p in points]
-        low = [v - lo for v, (lo, _) in zip(values, ends, strict=True)]
-        high = [hi - v for v, (_, hi) in zip(values, ends, strict=True)]
-        rows = range(len(points))
-        ax.barh(rows, values, xerr=[low, high], color=[SERIES[i % len(SERIES)] for i in rows], ecolor=INK)
-        ax.set_yticks(rows, [p["variant"] for p in points])
-        ax.invert_yaxis()
-        ax.set(xlabel=xlabel, xscale="log" if max(values) > 30 * min(values) else "linear")
-        ax.grid(True, axis="x")
-        out = io.StringIO()
-        fig.savefig(out, format="svg")
-        plt.close(fig)
+        variants = list(dict.fromkeys(p["variant"] for _, e in panels for p in e["points"] if p["size"] == size))
+        fig, axes = _panels(len(panels), width=4.4, height=0.9 + 0.3 * len(variants), sharex=True, sharey=True)
+        values_all = []
+        for ax, (title, entry) in zip(axes, panels, strict=False):
+            points = {p["variant"]: p for p in entry["points"] if p["size"] == size}
+            rows = [i for i, v in enumerate(variants) if v in points]
+            shown = [points[variants[i]] for i in rows]
+            values = [convert(p["median_ns"]) for p in shown]
+            ends = [sorted((convert(p["p25_ns"]), convert(p["p75_ns"]))) for p in shown]
+            low = [v - lo for v, (lo, _) in zip(values, ends, strict=True)]
+            high = [hi - v for v, (_, hi) in zip(values, ends, strict=True)]
+            ax.barh(rows, values, xerr=[low, high], color=[SERIES[i % len(SERIES)] for i in rows], ecolor=INK)
+            ax.set(xlabel=xlabel, title=title)
+            ax.title.set_fontsize(10)
+            ax.grid(True, axis="x")
+            values_all += values
+        axes[0].set_yticks(range(len(variants)), variants)
+        axes[0].invert_yaxis()
+        axes[0].set_xscale("log" if max(values_all) > 30 * min(values_all) else "linear")
+        return _svg(fig)
+
+
+def _panels(count: int, *, width: float, height: float, **share):
+    """Up to two panels a row; a single machine gets the full width."""
+    cols = 1 if count == 1 else 2
+    rows = -(-count // cols)
+    size = (7.5 if cols == 1 else 2 * width, height * rows)
+    fig, axes = plt.subplots(rows, cols, figsize=size, layout="constrained", squeeze=False, **share)
+    axes = list(axes.flat)
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return fig, axes[:count]
+
+
+def _mark(ax, markers: dict[str, float], sizes: list[int]) -> None:
+    for label, x in markers.items():
+        if not min(sizes) <= x <= max(sizes):
+            continue  # a cache the experiment's sizes do not reach: no marker, and no stretched axis
+        ax.axvline(x, color=INK, linestyle=":", linewidth=1, alpha=0.6)
+        ax.annotate(
+            label,
+            (x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -3),
+            textcoords="offset points",
+            va="top",
+            fontsize=8,
+            alpha=0.8,
+        )
+
+
+def _svg(fig) -> str:
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    plt.close(fig)
     return _inline(out.getvalue())
 
 

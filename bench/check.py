@@ -1,48 +1,79 @@
-"""`python -m bench check`: every declared claim against the stored results; also what the build relies on."""
+"""`python -m bench check`: every claim on every machine with a fresh result.
 
+A problem is a claim that is false on a reference machine, or an experiment fresh on none of
+them. A reference machine whose result is stale drops out and is listed; another machine (a
+reader's) is shown beside the references, its false claims marked but never a problem.
+"""
+
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.claims import Verdict, claims_of, judge
-from bench.discover import Experiment, experiments, load
-from bench.results import load as load_results
+from bench.claims import Claim, ClaimError, Verdict, claims_of, judge
+from bench.discover import Experiment, by_id, load
+from bench.results import RESULTS
+from bench.suite import Machine, Suite
 
 
-class StaleError(Exception):
-    """A result is missing, quick-only, or was measured from a different version of its snippet."""
+@dataclass
+class Judged:
+    """One experiment's claims on each machine where its result is fresh."""
+
+    experiment: Experiment
+    module: object
+    claims: list[Claim]
+    verdicts: dict[Machine, list[Verdict]] = field(default_factory=dict)
+    errors: dict[Machine, str] = field(default_factory=dict)  # claims a machine cannot judge, and why
+    stale: list[Machine] = field(default_factory=list)  # reference machines to re-measure
+
+    def problems(self) -> list[str]:
+        eid = self.experiment.id
+        if not any(m.reference for m in self.verdicts):
+            return [f"{eid} is fresh on no reference machine: run `{self.experiment.rerun_command}` on one of them"]
+        found = [f"{m.label}: {error}" for m, error in self.errors.items() if m.reference]
+        false = [v for m, verdicts in self.verdicts.items() if m.reference for v in verdicts if not v.holds]
+        return found + [f"false claim on {v.machine}: {v.text}: measured {v.ratio:.2f}× ({eid})" for v in false]
 
 
-def fresh_entry(experiment: Experiment, data: dict, path: Path) -> dict:
-    """The experiment's stored entry, provided it was measured in full from the snippet as it is now."""
-    entry = data["experiments"].get(experiment.id)
-    fix = f"run `{experiment.rerun_command}`"
-    if entry is None:
-        raise StaleError(f"{path.name} has no result for {experiment.id}: {fix}")
-    if entry["quick"]:
-        raise StaleError(f"{path.name} holds only a quick result for {experiment.id}: {fix}")
-    if entry["snippet_sha256"] != experiment.sha256:
-        raise StaleError(f"{experiment.path.name} changed after {experiment.id} was measured: {fix}")
-    return entry
-
-
-def verdicts(experiment: Experiment, data: dict, path: Path) -> list[Verdict]:
-    module = load(experiment)
-    entry = fresh_entry(experiment, data, path)
-    return [judge(c, entry, module.SIZE_UNIT, experiment.id) for c in claims_of(module, str(experiment.path))]
-
-
-def check(path: Path) -> int:
-    """Print each claim's verdict; exit status 1 if any claim is false or any result stale or missing."""
-    data = load_results(path)
-    problems = 0
-    for experiment in experiments():
+def judge_all(suite: Suite, experiment: Experiment, module=None) -> Judged:
+    module = module or load(experiment)
+    claims = claims_of(module, str(experiment.path))
+    judged = Judged(experiment, module, claims, stale=suite.stale_references(experiment))
+    for machine, entry in suite.fresh(experiment):
         try:
-            found = verdicts(experiment, data, path)
-        except StaleError as error:
-            print(f"STALE {error}")
-            problems += 1
-            continue
-        for verdict in found:
-            print(("ok    " if verdict.holds else "FALSE ") + f"{experiment.id}: {verdict.describe()}")
-            problems += not verdict.holds
-    print(f"{problems} problem(s) in {path}" if problems else f"every claim holds in {path}")
+            judged.verdicts[machine] = [judge(c, entry, module, machine, experiment.id) for c in claims]
+        except ClaimError as error:
+            judged.errors[machine] = str(error)
+    return judged
+
+
+def report(judged: Judged) -> list[str]:
+    """Lines for the terminal: each claim, then its ratio on each machine."""
+    eid, lines = judged.experiment.id, []
+    machines = list(judged.verdicts)
+    for i, claim in enumerate(judged.claims):
+        cells = list(zip(machines, [judged.verdicts[m][i] for m in machines], strict=True))
+        false_on_reference = any(not v.holds for m, v in cells if m.reference)
+        lines.append(f"{'FALSE' if false_on_reference else 'ok':<6}{eid}: {claim.sentence(judged.module.SIZE_UNIT)}")
+        lines += [f"        {v.describe()}{'' if m.reference else ' (not a reference machine)'}" for m, v in cells]
+    lines += [f"ERROR {eid} on {m.label}: {error}" for m, error in judged.errors.items()]
+    lines += [
+        f"NOT RE-MEASURED {eid} on {m.label} ({m.why_not_fresh(judged.experiment)}): "
+        f"run `{judged.experiment.rerun_command}` there"
+        for m in judged.stale
+    ]
+    return lines
+
+
+def check(ids: list[str] | None = None, directory: Path = RESULTS) -> int:
+    """Print each claim's verdict per machine; exit status 1 on any problem."""
+    suite = Suite.load(directory)
+    problems = []
+    for experiment in by_id(ids or []):
+        judged = judge_all(suite, experiment)
+        print("\n".join(report(judged)))
+        problems += judged.problems()
+    names = ", ".join(m.label for m in suite.references)
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    print(f"{len(problems)} problem(s)" if problems else f"every claim holds on every reference machine ({names})")
     return 1 if problems else 0

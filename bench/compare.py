@@ -1,36 +1,37 @@
-"""`python -m bench compare A.json B.json`: the headline ratios (each claim's) of two machines side by side."""
+"""`python -m bench compare A.json B.json`: two results files' claim ratios side by side, e.g. two
+machines, or one machine under two interpreters."""
 
 from pathlib import Path
 
-from bench.claims import claims_of, judge
+from bench.claims import ClaimError, claims_of, judge
 from bench.discover import experiments, load
 from bench.results import load as load_results
+from bench.suite import Machine
 
 
 def compare(path_a: Path, path_b: Path) -> int:
-    a, b = load_results(path_a), load_results(path_b)
+    machines = [Machine(path, load_results(path), reference=False) for path in (path_a, path_b)]
     rows = []
     for experiment in experiments():
         module = load(experiment)
         for claim in claims_of(module, str(experiment.path)):
-            cells = [_ratio(claim, data, experiment, module.SIZE_UNIT) for data in (a, b)]
+            cells = [_ratio(claim, machine, experiment, module) for machine in machines]
             rows.append((claim.sentence(module.SIZE_UNIT), *cells))
-    names = (a["machine"]["name"], b["machine"]["name"])
     width = max([len(r[0]) for r in rows] + [5])
-    print(f"{'claim':<{width}}  {names[0]:>24}  {names[1]:>24}")
+    print(f"{'claim':<{width}}  {machines[0].label:>28}  {machines[1].label:>28}")
     for text, left, right in rows:
-        print(f"{text:<{width}}  {left:>24}  {right:>24}")
-    print("(ratios are slower/faster medians; '*' marks a result measured from an older snippet)")
+        print(f"{text:<{width}}  {left:>28}  {right:>28}")
+    print("(ratios are slower/faster medians; 'stale' marks a result measured from another version of the snippet)")
     return 0
 
 
-def _ratio(claim, data: dict, experiment, size_unit: str) -> str:
-    entry = data["experiments"].get(experiment.id)
+def _ratio(claim, machine: Machine, experiment, module) -> str:
+    entry = machine.data["experiments"].get(experiment.id)
     if entry is None or entry["quick"]:
         return "not measured"
-    points = {(p["variant"], p["size"]) for p in entry["points"]}
-    if claim.faster not in points or claim.slower not in points:
+    try:
+        verdict = judge(claim, entry, module, machine, experiment.id)
+    except ClaimError:
         return "not measured"
-    verdict = judge(claim, entry, size_unit, experiment.id)
-    old = "*" if entry["snippet_sha256"] != experiment.sha256 else ""
-    return f"{verdict.ratio:.2f}×{old} {'ok' if verdict.holds else 'FALSE'}"
+    stale = " stale" if entry["fingerprint"] != experiment.fingerprint else ""
+    return f"{verdict.ratio:.2f}×{stale} {'ok' if verdict.holds else 'FALSE'}"

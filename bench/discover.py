@@ -1,12 +1,14 @@
 """Find experiments under snippets/ and load them as modules, enforcing the snippet contract."""
 
-import hashlib
 import importlib.util
 import re
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
+
+from bench.fingerprint import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
@@ -34,9 +36,10 @@ class Experiment:
     id: str
     path: Path
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+    @cached_property
+    def fingerprint(self) -> str:
+        """What the snippet measures, as it is now: a stored result with another one is stale."""
+        return fingerprint(self.path.read_text(encoding="utf-8"))
 
     @property
     def rerun_command(self) -> str:

@@ -1,28 +1,27 @@
-"""Describe the machine and software that took a measurement: the provenance every result carries."""
+"""Describe the machine that took a measurement, and tell machines apart by what they are."""
 
-import datetime
+import hashlib
+import json
 import os
 import platform
 import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
-import numexpr
-import numpy
 import psutil
-
-from bench.discover import ROOT
 
 CACHE_LEVELS = {("1", "Data"): "L1d", ("2", "Unified"): "L2", ("3", "Unified"): "L3"}
 MACOS_CACHES = {"L1d": "hw.l1dcachesize", "L2": "hw.l2cachesize", "L3": "hw.l3cachesize"}
 
 
 def machine_name() -> str:
-    """BIM_MACHINE if set, else a slug of the CPU model and logical core count: intel-xeon-processor-2c."""
+    """BIM_MACHINE if set, else a slug of the CPU model and logical core count: intel-xeon-processor-2c.
+
+    Two different machines can share it (one CPU string for several cloud instance types):
+    distinct_name() settles that against the stored results."""
     if name := os.environ.get("BIM_MACHINE"):
         return name
     slug = re.sub(r"\((r|tm|c)\)|\bcpu\b|@.*$", "", cpu_model().lower())
@@ -63,6 +62,28 @@ def virtualized() -> bool | None:
     return " hypervisor" in cpuinfo.read_text()
 
 
+def identity(machine: dict) -> dict:
+    """What makes two results files the same machine: CPU, cores, caches and memory (to the GiB,
+    which absorbs the few KiB a kernel update reserves)."""
+    return {
+        "cpu": machine["cpu"],
+        "logical_cores": machine["logical_cores"],
+        "physical_cores": machine["physical_cores"],
+        "caches": machine["caches"],
+        "memory_gib": round(machine["memory_bytes"] / 2**30),
+    }
+
+
+def distinct_name(host: dict, stored: dict[str, list[dict]]) -> str:
+    """The host's name, or the name with a suffix from its identity when a stored machine of that
+    name (`stored`: name -> the machine records of its files) is a different machine."""
+    mine = identity(host)
+    if all(identity(other) == mine for other in stored.get(host["name"], [])):
+        return host["name"]
+    digest = hashlib.sha256(json.dumps(mine, sort_keys=True).encode()).hexdigest()[:6]
+    return f"{host['name']}-{digest}"
+
+
 def describe() -> dict:
     """The hardware and OS part of the provenance."""
     return {
@@ -77,46 +98,6 @@ def describe() -> dict:
         "kernel": platform.release(),
         "virtualized": virtualized(),
     }
-
-
-def software() -> dict:
-    """The software part of the provenance, recorded with each experiment's measurement."""
-    return {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-        "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
-        "numpy": numpy.__version__,
-        "numexpr": numexpr.__version__,
-        "simd": simd_features(),
-    }
-
-
-def simd_features() -> dict:
-    """What numpy was built for (baseline), may dispatch to, and found on this CPU."""
-    from numpy._core._multiarray_umath import __cpu_baseline__, __cpu_dispatch__, __cpu_features__
-
-    return {
-        "baseline": list(__cpu_baseline__),
-        "dispatch": list(__cpu_dispatch__),
-        "available": [name for name, present in __cpu_features__.items() if present],
-    }
-
-
-def git_commit() -> str:
-    """Short HEAD, with -dirty when snippets/ or bench/ have uncommitted edits; 'unknown' outside git."""
-    try:
-        head = _git("rev-parse", "--short=12", "HEAD")
-        dirty = _git("status", "--porcelain", "--", "snippets", "bench")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("-dirty" if dirty else "")
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _sysctl(name: str) -> str | None:

@@ -1,8 +1,10 @@
 """mkdocs-macros entry point: the only way a measured number reaches a page.
 
-Pages call value(), ratio(), variants_table(), chart(), knees(), counters_table(), claims(),
-latency_table() and stamp(); the method page also machine_table(), schema_fields() and
-budgets_table(). Any stale, missing or false result stops the build.
+Every macro shows each machine the site publishes (the reference machines, then any other
+machine with results, such as a reader's), so a page never presents one machine as general.
+The macros are methods of Site, which holds the results query and is unit-tested without MkDocs;
+define_env() only registers them. Any false claim on a reference machine, or an experiment
+fresh on none of them, stops the build.
 """
 
 import html
@@ -16,181 +18,272 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.exceptions import PluginError
 
-from bench import charts, render
-from bench.check import StaleError, fresh_entry, verdicts
+from bench import charts, render, roles
+from bench.check import judge_all
 from bench.claims import ClaimError
+from bench.config import ConfigError
 from bench.discover import ContractError, experiments, load
-from bench.results import PUBLISHED, SCHEMA_PATH, ResultsError
-from bench.results import load as load_results
+from bench.results import RESULTS, SCHEMA_PATH, ResultsError
+from bench.suite import Suite
 from bench.units import format_ns, format_size
 
 STAMP_TOKEN = "<!-- bim:stamp -->"
-_PUBLISHED: dict = {}  # the results file the site renders, loaded once by define_env
-_SHOWN: dict[str, set[str]] = {}  # page -> experiments whose numbers it shows
+MACROS = [
+    *("value", "ratio", "variants_table", "counters_table", "chart", "bar_chart", "knees", "claims", "claim"),
+    *("capacity", "latency_table", "builds_table", "stamp", "machine_table", "schema_fields", "budgets_table"),
+]
 
 
-def define_env(env):
-    """Load and check the published results once; every problem in one message, or none."""
-    try:
-        data = load_results(PUBLISHED)
-        known = {e.id: e for e in experiments()}
-        modules = {eid: load(e) for eid, e in known.items()}
-        problems, judged = [], {}
-        for eid, experiment in known.items():
-            try:
-                judged[eid] = verdicts(experiment, data, PUBLISHED)
-            except StaleError as error:
-                problems.append(str(error))
-                continue
-            problems += [f"false claim: {v.describe()} ({eid})" for v in judged[eid] if not v.holds]
-    except (ResultsError, ContractError, ClaimError) as error:
-        raise PluginError(str(error)) from None
-    if problems:
-        raise PluginError("the published results do not support the pages:\n  " + "\n  ".join(problems))
+class Site:
+    """What the pages ask of the results, loaded and checked once per build."""
 
-    _SHOWN.clear()
-    _PUBLISHED.clear()
-    _PUBLISHED.update(data)
-    caches = data["machine"]["caches"]
+    def __init__(self, directory: Path = RESULTS):
+        self.suite = Suite.load(directory)
+        self.known = {e.id: e for e in experiments()}
+        self.modules = {eid: load(e) for eid, e in self.known.items()}
+        self.judged = {eid: judge_all(self.suite, e, self.modules[eid]) for eid, e in self.known.items()}
+        self.page = "(no page)"  # the page being rendered, for messages and its stamp
+        self.shown: dict[str, set[str]] = {}  # page -> experiments whose numbers it shows
 
-    def entry(eid: str) -> dict:
-        if eid not in known:
-            raise PluginError(f"{env.page.file.src_uri}: no experiment {eid!r}; known: {', '.join(known)}")
-        _SHOWN.setdefault(env.page.file.src_uri, set()).add(eid)
-        return fresh_entry(known[eid], data, PUBLISHED)
+    def problems(self) -> list[str]:
+        return [problem for judged in self.judged.values() for problem in judged.problems()]
 
-    def point(eid: str, variant: str, size: int) -> dict:
-        for p in entry(eid)["points"]:
-            if (p["variant"], p["size"]) == (variant, size):
+    # What every macro goes through: the fresh results of one experiment, one per machine.
+
+    def _fresh(self, eid: str):
+        if eid not in self.known:
+            raise PluginError(f"{self.page}: no experiment {eid!r}; known: {', '.join(self.known)}")
+        self.shown.setdefault(self.page, set()).add(eid)
+        return self.suite.fresh(self.known[eid])
+
+    def _point(self, eid: str, machine, entry: dict, variant: str, size) -> dict:
+        module = self.modules[eid]
+        try:
+            n = roles.resolve(size, module.SIZES, machine.caches, roles.bytes_per_size(module), machine.label)
+        except roles.RoleError as error:
+            raise PluginError(f"{self.page}: {eid}: {error}") from None
+        for p in entry["points"]:
+            if (p["variant"], p["size"]) == (variant, n):
                 return p
-        raise PluginError(f"{env.page.file.src_uri}: {eid} has no result for {variant!r} at size {size}")
+        raise PluginError(f"{self.page}: {eid} has no result for {variant!r} at size {n} on {machine.label}")
 
-    def shown(eid: str) -> render.Display:
-        return render.display(modules[eid], entry(eid)["unit"])
+    def _display(self, eid: str, entry: dict) -> render.Display:
+        return render.display(self.modules[eid], entry["unit"])
 
-    def bytes_per_size(eid: str) -> float | None:
-        """Bytes of working set per unit of size, or None when sizes are not working sets (a stride)."""
-        module = modules[eid]
-        if hasattr(module, "working_set"):
-            return module.working_set(1_000_000) / 1_000_000
-        return 1 if entry(eid)["size_unit"] == "bytes" else None
+    def _markers(self, eid: str, machine) -> dict[str, float]:
+        per_size = roles.bytes_per_size(self.modules[eid])
+        return charts.cache_markers(machine.caches, per_size) if per_size else {}
 
-    @env.macro
-    def value(eid: str, variant: str, size: int, per: int | None = None) -> str:
-        """One median with its unit: '8.06 ns per element', '12.3 GB/s'; with per=k, the time k units
-        take ('35.2 µs' for per=4096 bytes: one 4 KiB block)."""
-        median = point(eid, variant, size)["median_ns"]
-        return format_ns(median * per) if per else shown(eid).fmt(median)
-
-    @env.macro
-    def ratio(eid: str, faster: str, slower: str, size: int) -> str:
-        """How many times faster one variant was than another, in the same run: '31×'."""
-        return f"{point(eid, slower, size)['median_ns'] / point(eid, faster, size)['median_ns']:.3g}×"
-
-    @env.macro
-    def variants_table(eid: str) -> str:
-        """Sizes down, variants across: the median, ± half the interquartile range."""
-        return render.variants_table(entry(eid), shown(eid))
-
-    @env.macro
-    def counters_table(eid: str) -> str:
-        """What one call of each variant cost besides time, as the snippet's counters() measured it."""
-        return render.counters_table(entry(eid))
-
-    @env.macro
-    def chart(eid: str, caption: str) -> str:
-        """Each variant against size, log-log, with the machine's caches marked."""
-        e, display = entry(eid), shown(eid)
-        per_size = bytes_per_size(eid)
-        markers = charts.cache_markers(caches, per_size) if per_size else {}
-        svg = charts.line_chart(e, salt=eid, markers=markers, ylabel=display.label, convert=display.convert)
+    @staticmethod
+    def _figure(svg: str, caption: str) -> str:
         return f'<figure class="bim-chart">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n'
 
-    @env.macro
-    def bar_chart(eid: str, size: int, caption: str) -> str:
-        """Every variant at one size as a bar: for experiments about variants more than sizes."""
-        e, display = entry(eid), shown(eid)
-        if not any(p["size"] == size for p in e["points"]):
-            raise PluginError(f"{env.page.file.src_uri}: {eid} has no results at size {size}")
-        svg = charts.bar_chart(e, size, salt=f"{eid}@{size}", xlabel=display.label, convert=display.convert)
-        return f'<figure class="bim-chart">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n'
+    # The macros.
 
-    @env.macro
-    def knees(eid: str, variant: str, threshold: float = 1.3) -> str:
-        """Where the time per unit of one variant stepped up by at least `threshold`, located on the caches."""
-        found = render.knees(entry(eid), variant, caches, bytes_per_size(eid) or 0, threshold)
-        return render.knees_sentence(found, entry(eid), caches)
+    def value(self, eid: str, variant: str, size, per: int | None = None) -> str:
+        """One median per machine with its unit: '8.06 ns per element (m1), 5.2 ns per element (m2)';
+        with per=k, the time k units take. size may be a role ("L1d/2")."""
+        values = []
+        for machine, entry in self._fresh(eid):
+            median = self._point(eid, machine, entry, variant, size)["median_ns"]
+            values.append((machine.label, format_ns(median * per) if per else self._display(eid, entry).fmt(median)))
+        return render.by_machine(values)
 
-    @env.macro
-    def claims(eid: str) -> str:
-        """The experiment's claims, each with the ratio measured; the build already stopped if one is false."""
-        entry(eid)
-        lines = ['!!! success "Claims, checked against these results by `python -m bench check`"', ""]
-        for v in judged[eid]:
-            note = "" if v.stable else " — *unstable: the samples' spread is too wide to support it*"
-            lines.append(f"    - {html.escape(v.text)}: measured **{v.ratio:.3g}×**{note}")
-        return "\n".join(lines) + "\n"
+    def ratio(self, eid: str, faster: str, slower: str, size) -> str:
+        """How many times faster one variant was than another, in one run, on each machine: '31× (m1), 40× (m2)'."""
+        values = []
+        for machine, entry in self._fresh(eid):
+            fast, slow = (self._point(eid, machine, entry, v, size)["median_ns"] for v in (faster, slower))
+            values.append((machine.label, f"{slow / fast:.3g}×"))
+        return render.by_machine(values)
 
-    @env.macro
-    def claim(eid: str, index: int) -> str:
-        """One declared claim of an experiment as a sentence with its measured ratio, for chapter pages."""
-        entry(eid)
-        v = judged[eid][index]
-        return f"{html.escape(v.text)} (measured {v.ratio:.3g}×)"
+    def variants_table(self, eid: str) -> str:
+        """Sizes down, variants across, one tab per machine: the median, ± half the interquartile range."""
+        panels = [(m.label, render.variants_table(e, self._display(eid, e))) for m, e in self._fresh(eid)]
+        return render.tabs(panels)
 
-    @env.macro
-    def capacity(what: str) -> str:
-        """A capacity of the measuring machine: L1d, L2, L3 (per core, shared), memory or disk."""
-        m = data["machine"]
-        size = {"memory": m["memory_bytes"], "disk": m.get("disk_bytes"), **m["caches"]}[what]
-        return format_size(size, "bytes") if size else "unknown"
+    def counters_table(self, eid: str) -> str:
+        """What one call of each variant cost besides time, one tab per machine."""
+        return render.tabs([(m.label, render.counters_table(e)) for m, e in self._fresh(eid)])
 
-    @env.macro
-    def latency_table(rows: list[dict]) -> str:
-        """Measured latencies beside classic published ones. Each row: what, id, variant, size,
-        optionally per (units in one operation, e.g. 1048576 bytes in 1 MiB), classic and classic_ns."""
-        lines = ["| operation | measured here | classic | classic value |", "|---|---:|---|---:|"]
+    def chart(self, eid: str, caption: str) -> str:
+        """Each variant against size, log-log, a panel per machine with that machine's caches marked."""
+        fresh = self._fresh(eid)
+        shown = self._display(eid, fresh[0][1])
+        panels = [(m.label, e, self._markers(eid, m)) for m, e in fresh]
+        svg = charts.line_chart(panels, salt=eid, ylabel=shown.label, convert=shown.convert)
+        return self._figure(svg, caption)
+
+    def bar_chart(self, eid: str, size: int, caption: str) -> str:
+        """Every variant at one size as a bar, a panel per machine: for experiments about variants more than sizes."""
+        fresh = self._fresh(eid)
+        for machine, entry in fresh:
+            if not any(p["size"] == size for p in entry["points"]):
+                raise PluginError(f"{self.page}: {eid} has no results at size {size} on {machine.label}")
+        shown = self._display(eid, fresh[0][1])
+        panels = [(m.label, e) for m, e in fresh]
+        svg = charts.bar_chart(panels, size, salt=f"{eid}@{size}", xlabel=shown.label, convert=shown.convert)
+        return self._figure(svg, caption)
+
+    def knees(self, eid: str, variant: str, threshold: float = 1.3) -> str:
+        """Where the time per unit of one variant stepped up by at least `threshold`, on each
+        machine, located on that machine's caches."""
+        per_size = roles.bytes_per_size(self.modules[eid]) or 0
+        parts = []
+        for machine, entry in self._fresh(eid):
+            found = render.knees(entry, variant, machine.caches, per_size, threshold)
+            parts.append(f"on {html.escape(machine.label)}, {render.knees_sentence(found, entry, machine.caches)}")
+        return "; ".join(parts)
+
+    def claims(self, eid: str) -> str:
+        """The experiment's claims as a table: a row per claim, a column per machine with the ratio
+        measured there. The build already stopped if one is false on a reference machine."""
+        self._fresh(eid)
+        judged = self.judged[eid]
+        module = self.modules[eid]
+        machines = list(judged.verdicts)
+        columns = [m.label for m in machines] + [m.label for m in judged.stale]
+        rows = []
+        for i, claim in enumerate(judged.claims):
+            cells = [_cell(judged.verdicts[m][i]) for m in machines]
+            cells += ["not yet re-measured"] * len(judged.stale)
+            rows.append((claim.sentence(module.SIZE_UNIT), cells))
+        title = '!!! success "Claims, checked on every reference machine by `python -m bench check`"'
+        table = render.claims_table(rows, columns)
+        note = (
+            "✓ holds, ✗ false (allowed only on a machine that is not a reference machine); "
+            "*unstable*: holds on medians, not on the unfavourable quartiles."
+        )
+        body = f"{table}\n\n<small>{note}</small>"
+        return title + "\n\n" + "\n".join(f"    {line}" if line else "" for line in body.splitlines()) + "\n"
+
+    def claim(self, eid: str, index: int) -> str:
+        """One declared claim as a sentence with the ratio measured on each machine, for chapter pages."""
+        self._fresh(eid)
+        judged = self.judged[eid]
+        claim = judged.claims[index]
+        ratios = [(m.label, f"{verdicts[index].ratio:.3g}×") for m, verdicts in judged.verdicts.items()]
+        return f"{html.escape(claim.sentence(self.modules[eid].SIZE_UNIT))} (measured {render.by_machine(ratios)})"
+
+    def capacity(self, what: str) -> str:
+        """A capacity of each machine: L1d, L2, L3 (per core, shared), memory or disk."""
+        values = []
+        for machine in self.suite.shown:
+            m = machine.data["machine"]
+            size = {"memory": m["memory_bytes"], "disk": m.get("disk_bytes"), **m["caches"]}[what]
+            values.append((machine.label, format_size(size, "bytes") if size else "unknown"))
+        return render.by_machine(values)
+
+    def latency_table(self, rows: list[dict]) -> str:
+        """Measured latencies on each machine beside classic published ones. Each row: what, id,
+        variant, size (or role), optionally per (units in one operation), classic and classic_ns."""
+        machines = self.suite.shown
+        head = " | ".join(f"measured on {html.escape(m.label)}" for m in machines)
+        lines = [f"| operation | {head} | classic | classic value |", "|---" + "|---:" * len(machines) + "|---|---:|"]
         for row in rows:
-            ns = point(row["id"], row["variant"], row["size"])["median_ns"] * row.get("per", 1)
+            fresh = dict(self._fresh(row["id"]))
+            cells = [self._latency(row, m, fresh[m]) if m in fresh else "not yet re-measured" for m in machines]
             classic = html.escape(row.get("classic", "–"))
             classic_ns = format_ns(row["classic_ns"]) if "classic_ns" in row else "–"
-            lines.append(f"| {html.escape(row['what'])} | {format_ns(ns)} | {classic} | {classic_ns} |")
+            lines.append(f"| {html.escape(row['what'])} | {' | '.join(cells)} | {classic} | {classic_ns} |")
         return "\n".join(lines)
 
-    @env.macro
-    def stamp() -> str:
+    def _latency(self, row: dict, machine, entry: dict) -> str:
+        point = self._point(row["id"], machine, entry, row["variant"], row["size"])
+        return format_ns(point["median_ns"] * row.get("per", 1))
+
+    def builds_table(self, eid: str, size: int) -> str:
+        """Interpreters side by side: every variant at one size on every machine and build with a fresh result."""
+        self._fresh(eid)
+        builds = self.suite.builds(self.known[eid])
+        heads = " | ".join(f"{html.escape(m.name)}, {html.escape(m.build)}" for m, _ in builds)
+        lines = [f"| variant | {heads} |", "|---" + "|---:" * len(builds) + "|"]
+        for variant in self.modules[eid].VARIANTS:
+            cells = []
+            for _, entry in builds:
+                p = next((p for p in entry["points"] if (p["variant"], p["size"]) == (variant, size)), None)
+                cells.append(self._display(eid, entry).fmt(p["median_ns"]) if p else "–")
+            lines.append(f"| {html.escape(variant)} | {' | '.join(cells)} |")
+        return "\n".join(lines)
+
+    def stamp(self) -> str:
         """Where, when and with what the numbers on this page were measured (filled in after rendering)."""
         return STAMP_TOKEN
 
-    @env.macro
-    def machine_table() -> str:
-        """The published machine, field by field."""
-        return render.machine_table(data["machine"])
+    def machine_table(self) -> str:
+        """Every machine the pages show, field by field."""
+        return render.machine_table([m.data["machine"] for m in self.suite.shown])
 
-    @env.macro
-    def schema_fields() -> str:
+    def schema_fields(self) -> str:
         """Every field of the results schema with its description, straight from the schema file."""
         return render.schema_fields(json.loads(SCHEMA_PATH.read_text()))
 
-    @env.macro
-    def budgets_table() -> str:
-        """Each experiment's declared share of `make bench` beside what its last measurement took."""
-        rows = ["| experiment | budget | measured |", "|---|---:|---:|"]
-        total_budget = total_measured = 0.0
-        for eid in known:
-            budget, took = modules[eid].BUDGET_S, entry(eid)["duration_s"]
-            total_budget, total_measured = total_budget + budget, total_measured + took
-            rows.append(f"| `{eid}` | {budget:g} s | {took:.0f} s |")
-        rows.append(f"| **all** | **{total_budget:g} s** | **{total_measured:.0f} s** |")
-        return "\n".join(rows)
+    def budgets_table(self) -> str:
+        """Each experiment's declared share of `make bench` beside what its last measurement took on each machine."""
+        machines = self.suite.references
+        lines = [
+            "| experiment | budget | " + " | ".join(f"measured on {html.escape(m.label)}" for m in machines) + " |",
+            "|---|---:" + "|---:" * len(machines) + "|",
+        ]
+        total = [0.0] * (len(machines) + 1)
+        for eid, module in self.modules.items():
+            fresh = dict(self._fresh(eid))
+            took = [fresh[m]["duration_s"] if m in fresh else None for m in machines]
+            total = [t + (x or 0) for t, x in zip(total, [module.BUDGET_S, *took], strict=True)]
+            cells = " | ".join("not yet re-measured" if t is None else f"{t:.0f} s" for t in took)
+            lines.append(f"| `{eid}` | {module.BUDGET_S:g} s | {cells} |")
+        lines.append("| **all** | " + " | ".join(f"**{t:.0f} s**" for t in total) + " |")
+        return "\n".join(lines)
 
+    def fill_stamp(self, markdown: str, page: str) -> str:
+        """Replace the page's stamp token, now that every macro on it has run; no stamp, no numbers."""
+        shown = sorted(self.shown.get(page, set()))
+        if shown and STAMP_TOKEN not in markdown:
+            raise PluginError(f"{page} shows measured numbers but has no {{{{ stamp() }}}}")
+        measured = []
+        for machine in self.suite.shown:
+            entries = {eid: e for eid in shown if (e := machine.entry(self.known[eid])) is not None}
+            if entries:
+                measured.append((machine.label, machine.data["machine"], entries))
+        stale = {eid: [m.label for m in self.judged[eid].stale] for eid in shown if self.judged[eid].stale}
+        method = posixpath.relpath("method.md", posixpath.dirname(page) or ".")
+        return markdown.replace(STAMP_TOKEN, render.stamp(measured, stale, method))
+
+
+def _cell(verdict) -> str:
+    mark = "✓" if verdict.holds else "✗"
+    unstable = " *unstable*" if verdict.holds and not verdict.stable else ""
+    where = f" <small>({verdict.resolved})</small>" if verdict.resolved else ""
+    return f"{verdict.ratio:.3g}× {mark}{unstable}{where}"
+
+
+_SITE: list[Site] = []  # the Site of the current build, for the post-page hook
+
+
+def define_env(env):
+    """Load and check the results once; every problem in one message, or none."""
+    try:
+        site = Site()
+    except (ResultsError, ContractError, ClaimError, ConfigError) as error:
+        raise PluginError(str(error)) from None
+    if problems := site.problems():
+        raise PluginError("the results do not support the pages:\n  " + "\n  ".join(problems))
+    _SITE[:] = [site]
+    for name in MACROS:
+        env.macro(_on_page(env, site, getattr(site, name)), name)
     return env
 
 
+def _on_page(env, site: Site, method):
+    """The macro, told which page it is rendering before it runs."""
+
+    def macro(*args, **kwargs):
+        site.page = env.page.file.src_uri
+        return method(*args, **kwargs)
+
+    macro.__doc__ = method.__doc__
+    return macro
+
+
 def on_post_page_macros(env):
-    """Fill in the page's stamp now that every macro on it has run; no stamp, no numbers."""
-    shown = _SHOWN.get(env.page.file.src_uri, set())
-    if shown and STAMP_TOKEN not in env.markdown:
-        raise PluginError(f"{env.page.file.src_uri} shows measured numbers but has no {{{{ stamp() }}}}")
-    method = posixpath.relpath("method.md", posixpath.dirname(env.page.file.src_uri) or ".")
-    env.markdown = env.markdown.replace(STAMP_TOKEN, render.stamp(_PUBLISHED, sorted(shown), method))
+    env.markdown = _SITE[0].fill_stamp(env.markdown, env.page.file.src_uri)

@@ -2,6 +2,10 @@
 
 Run by `python -m bench run`, one subprocess per experiment, never imported by it:
     python -m bench.measure <experiment id> --out FILE [--quick | --large]
+
+A snippet run on its own calls standalone(), which measures with the same code in the same order,
+so that its process meets the same allocator history, page faults and warm-up as the harness's.
+Only the standard library: another interpreter (`make bench PYTHON=...`) needs just numpy and numexpr.
 """
 
 import argparse
@@ -9,9 +13,13 @@ import gc
 import inspect
 import json
 import math
+import statistics
+import sys
 import time
 
 from bench.discover import by_id, load
+from bench.software import software
+from bench.units import format_size
 
 SAMPLE_S = {"full": 0.02, "quick": 0.002}  # each sample runs the variant for at least this long
 REPEATS = {"full": 7, "quick": 3}
@@ -113,7 +121,27 @@ def main() -> None:
     sizes = module.QUICK_SIZES if args.quick else module.SIZES + getattr(module, "LARGE_SIZES", []) * args.large
     points = measure(module, sizes, mode)
     with open(args.out, "w") as out:
-        json.dump({"points": points, "duration_s": time.perf_counter() - started}, out)
+        json.dump({"points": points, "duration_s": time.perf_counter() - started, "software": software()}, out)
+
+
+def standalone(module) -> None:
+    """What `python snippets/<chapter>/<topic>.py [--quick]` prints: the statistic the page shows,
+    the median of the harness's samples, measured by the harness's own code."""
+    from bench.render import display
+
+    quick = "--quick" in sys.argv
+    mode = "quick" if quick else "full"
+    shown = display(module, module.UNIT)
+    points = measure(module, module.QUICK_SIZES if quick else module.SIZES, mode)
+    names = list(dict.fromkeys(p["variant"] for p in points))
+    medians = {(p["variant"], p["size"]): statistics.median(p["samples_ns"]) for p in points}
+    width = max(12, *(len(n) + 2 for n in names))
+    print(f"{module.TITLE}\n{shown.label}, median of {REPEATS[mode]} samples (as on the page)")
+    print(f"{module.SIZE_UNIT:>16}" + "".join(f"{n:>{width}}" for n in names))
+    for size in dict.fromkeys(p["size"] for p in points):
+        cells = [medians.get((n, size)) for n in names]
+        row = "".join(f"{'-' if c is None else f'{shown.convert(c):.4g}':>{width}}" for c in cells)
+        print(f"{format_size(size, module.SIZE_UNIT):>16}{row}")
 
 
 if __name__ == "__main__":

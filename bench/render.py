@@ -1,5 +1,5 @@
-"""Markdown for pages, from results: tables, knees, stamps. Pure functions; bench.macros wires them
-to mkdocs-macros. Every string that came from a results file or a snippet is escaped."""
+"""Markdown for pages, from results: tables, knees, stamps, per machine. Pure functions; bench.macros
+wires them to mkdocs-macros. Every string that came from a results file or a snippet is escaped."""
 
 import html
 import itertools
@@ -100,44 +100,81 @@ def _count(value: float | None) -> str:
     return f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:.3g}"
 
 
-def machine_table(machine: dict) -> str:
-    """The measuring machine, field by field."""
-    caches = ", ".join(f"{k} {format_size(v, 'bytes') if v else 'unknown'}" for k, v in machine["caches"].items())
-    virtual = {True: "yes: clock frequency and SMT siblings are hidden", False: "no"}.get(
-        machine["virtualized"], "unknown"
-    )
+def tabs(panels: list[tuple[str, str]]) -> str:
+    """Material's linked content tabs, one per machine: the reader picks a machine once and every
+    page follows (content.tabs.link)."""
+    out = []
+    for label, body in panels:
+        out.append(f'=== "{html.escape(label)}"\n')
+        out += [f"    {line}" if line.strip() else "" for line in body.splitlines()]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def by_machine(values: list[tuple[str, str]]) -> str:
+    """Inline numbers for prose, each with its machine: '45.4 ns (amd-epyc-2c), 67.4 ns (intel-...)'."""
+    return ", ".join(f"{value} ({html.escape(label)})" for label, value in values)
+
+
+def machine_table(machines: list[dict]) -> str:
+    """The machines field by field, one column each."""
     rows = {
-        "Machine": machine["name"],
-        "CPU": machine["cpu"],
-        "Cores": f"{machine['logical_cores']} logical, {machine['physical_cores'] or 'unknown'} physical",
-        "Caches": caches,
-        "Memory": format_size(machine["memory_bytes"], "bytes"),
-        "Disk": format_size(machine["disk_bytes"], "bytes") if machine.get("disk_bytes") else "unknown",
-        "OS": f"{machine['os']} {machine['kernel']}",
-        "Virtualized": virtual,
+        "CPU": lambda m: m["cpu"],
+        "Cores": lambda m: f"{m['logical_cores']} logical, {m['physical_cores'] or 'unknown'} physical",
+        **{level: (lambda m, level=level: _bytes(m["caches"][level])) for level in ("L1d", "L2", "L3")},
+        "Memory": lambda m: format_size(m["memory_bytes"], "bytes"),
+        "Disk": lambda m: _bytes(m.get("disk_bytes")),
+        "OS": lambda m: f"{m['os']} {m['kernel']}",
+        "Virtualized": lambda m: {True: "yes: clock frequency and SMT siblings are hidden", False: "no"}.get(
+            m["virtualized"], "unknown"
+        ),
     }
-    return "| field | value |\n|---|---|\n" + "\n".join(f"| {k} | {html.escape(str(v))} |" for k, v in rows.items())
+    lines = [
+        "| | " + " | ".join(html.escape(m["name"]) for m in machines) + " |",
+        "|---" * (len(machines) + 1) + "|",
+    ]
+    lines += [f"| {name} | " + " | ".join(html.escape(str(f(m))) for m in machines) + " |" for name, f in rows.items()]
+    return "\n".join(lines)
 
 
-def stamp(data: dict, eids: list[str], method_link: str) -> str:
-    """Machine, and per experiment the date, commit and software it was measured with."""
-    m = data["machine"]
-    lines = [f'!!! info "Measured on {html.escape(m["name"])}"', ""]
-    lines.append(
-        f"    {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
-        f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
-        f"{' (virtual machine)' if m['virtualized'] else ''}. "
-        f"[How the numbers are made]({method_link})"
-    )
-    lines.append("")
-    for eid in eids:
-        s = data["experiments"][eid]["software"]
-        build = "free-threaded" if s["free_threaded"] else "with GIL"
+def _bytes(n: int | None) -> str:
+    return format_size(n, "bytes") if n else "unknown"
+
+
+def stamp(measured: list[tuple[str, dict, dict[str, dict]]], stale: dict[str, list[str]], method_link: str) -> str:
+    """Per machine: what it is, and per experiment the date, commit and software it was measured
+    with; then each reference machine an experiment has not yet been re-measured on.
+
+    measured: (label, machine record, {experiment id: entry}); stale: experiment id -> labels."""
+    lines = ['!!! info "Measured on ' + ", ".join(html.escape(label) for label, _, _ in measured) + '"', ""]
+    for label, m, entries in measured:
         lines.append(
-            f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {html.escape(s['implementation'])} "
-            f"{s['python']} ({build}), numpy {s['numpy']}, numexpr {s['numexpr']}"
+            f"    **{html.escape(label)}**: {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
+            f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
+            f"{' (virtual machine)' if m['virtualized'] else ''}."
         )
+        lines.append("")
+        for eid, entry in sorted(entries.items()):
+            s = entry["software"]
+            build = "free-threaded" if s["free_threaded"] else "with GIL"
+            lines.append(
+                f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {html.escape(s['implementation'])} "
+                f"{s['python']} ({build}), numpy {s['numpy']}, numexpr {s['numexpr']}"
+            )
+        lines.append("")
+    for eid, labels in sorted(stale.items()):
+        lines.append(f"    `{eid}` is not yet re-measured on {', '.join(html.escape(x) for x in labels)}.")
+        lines.append("")
+    lines.append(f"    [How the numbers are made]({method_link})")
     return "\n".join(lines) + "\n"
+
+
+def claims_table(rows: list[tuple[str, list[str]]], labels: list[str]) -> str:
+    """A row per claim, a column per machine: the measured ratio and whether it holds there."""
+    head = "| claim | " + " | ".join(html.escape(label) for label in labels) + " |"
+    lines = [head, "|---" + "|---:" * len(labels) + "|"]
+    lines += [f"| {html.escape(text)} | " + " | ".join(cells) + " |" for text, cells in rows]
+    return "\n".join(lines)
 
 
 def schema_fields(schema: dict) -> str:

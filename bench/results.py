@@ -1,11 +1,13 @@
-"""Results files: load with validation, merge new measurements, write atomically.
+"""Results files: one per machine and interpreter build, results/<machine>.<build>.json.
 
-A file that fails validation is never written over: the error names the file, the field and the fix.
+Loaded with validation and written atomically; a file that fails validation is never written
+over: the error names the file, the field and the fix.
 """
 
 import json
 import math
 import os
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -16,10 +18,9 @@ from bench.discover import ROOT
 from bench.stats import summarize
 
 RESULTS = ROOT / "results"
-# The machine whose results the site publishes and `bench check` checks; BIM_RESULTS=path overrides.
-PUBLISHED = Path(os.environ.get("BIM_RESULTS", RESULTS / "intel-xeon-processor-2c.json"))
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+FILE_NAME = re.compile(r"(?P<machine>[a-z0-9][a-z0-9-]*)\.(?P<build>[a-z]+-[0-9]+\.[0-9]+t?)\.json")
 
 
 class ResultsError(Exception):
@@ -31,8 +32,20 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 
-def path_for(machine: str, directory: Path = RESULTS) -> Path:
-    return directory / f"{machine}.json"
+def path_for(machine: str, build: str, directory: Path = RESULTS) -> Path:
+    return directory / f"{machine}.{build}.json"
+
+
+def files(directory: Path = RESULTS) -> list[Path]:
+    """Every results file in the folder; anything else there is an error, not silently skipped."""
+    found = sorted(directory.glob("*.json"))
+    strays = [p.name for p in found if not FILE_NAME.fullmatch(p.name)]
+    if strays:
+        raise ResultsError(
+            f"{_show(directory)}: {', '.join(strays)} not named <machine>.<build>.json; "
+            "an older file is upgraded by `python -m bench migrate FILE`"
+        )
+    return found
 
 
 def load(path: Path) -> dict:
@@ -52,6 +65,8 @@ def load(path: Path) -> dict:
         ) from None
     except ValueError as error:
         raise ResultsError(f"{_show(path)}: {error}; {fix}") from None
+    if isinstance(data, dict) and data.get("schema_version") == 1:
+        raise ResultsError(f"{_show(path)}: an older results file; upgrade it: `python -m bench migrate {_show(path)}`")
     validate(data, path)
     return data
 
@@ -63,10 +78,11 @@ def validate(data, path: Path) -> None:
         first = errors[0]
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise ResultsError(f"{_show(path)}: field {_field(first.absolute_path)}: {first.message}{more}")
-    if data["machine"]["name"] != path.stem:
+    expected = f"{data['machine']['name']}.{data['build']}.json"
+    if path.name != expected:
         raise ResultsError(
-            f"{_show(path)}: field machine.name is {data['machine']['name']!r} but the file is named "
-            f"{path.name}; results/<machine name>.json must match"
+            f"{_show(path)}: fields machine.name and build say {expected}; "
+            "results/<machine>.<build>.json must match them"
         )
     for eid, entry in data["experiments"].items():
         seen = set()

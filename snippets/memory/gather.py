@@ -102,13 +102,13 @@ def agree(results):
 
 CLAIMS = [
     # In L1 the pattern hardly matters: every line is already there.
-    {"faster": ("random", 16 * 2**10), "slower": ("sequential", 16 * 2**10), "by_at_most": 1.5},
-    # From RAM, a random value costs a line fetched on demand; a sequential one an eighth of a prefetched line.
-    {"faster": ("sequential", 2**30), "slower": ("random", 2**30), "by_at_least": 4},
-    # The prefetcher keeps a consecutive run almost as cheap from RAM as from L1.
-    {"faster": ("sequential", 16 * 2**10), "slower": ("sequential", 2**30), "by_at_most": 2.5},
+    {"faster": ("random", "L1d/2"), "slower": ("sequential", "L1d/2"), "by_at_most": 1.5},
+    # From DRAM, a random value costs a line fetched on demand; a sequential one an eighth of a prefetched line.
+    {"faster": ("sequential", "L3*2"), "slower": ("random", "L3*2"), "by_at_least": 4},
+    # The prefetcher keeps a consecutive run almost as cheap from DRAM as from L1.
+    {"faster": ("sequential", "L1d/2"), "slower": ("sequential", "L3*2"), "by_at_most": 2.5},
     # The same random gather grows slower as the array leaves each cache.
-    {"faster": ("random", 2**20), "slower": ("random", 2**30), "by_at_least": 5},
+    {"faster": ("random", "L2/2"), "slower": ("random", "L3*2"), "by_at_least": 5},
 ]
 
 

@@ -141,17 +141,17 @@ def agree(outputs):
 
 CLAIMS = [
     # DRAM against L1, the interpreter's cost included on both sides.
-    {"faster": ("numpy array", 16 * 2**10), "slower": ("numpy array", 2**30), "by_at_least": 4},
-    {"faster": ("python list", 16 * 2**10), "slower": ("python list", 2**30), "by_at_least": 25},
+    {"faster": ("numpy array", "L1d/2"), "slower": ("numpy array", "L3*2"), "by_at_least": 4},
+    {"faster": ("python list", "L1d/2"), "slower": ("python list", "L3*2"), "by_at_least": 25},
     # The rungs: L3 against L1, DRAM against L3.
-    {"faster": ("numpy array", 16 * 2**10), "slower": ("numpy array", 64 * 2**20), "by_at_least": 2.5},
-    {"faster": ("numpy array", 64 * 2**20), "slower": ("numpy array", 2**30), "by_at_least": 1.2},
+    {"faster": ("numpy array", "L1d/2"), "slower": ("numpy array", "L3/2"), "by_at_least": 2.5},
+    {"faster": ("numpy array", "L3/2"), "slower": ("numpy array", "L3*2"), "by_at_least": 1.2},
     # An L2 hit hides behind the memoryview walk's interpreter work, not behind the list walk's lighter one.
-    {"faster": ("numpy array", 16 * 2**10), "slower": ("numpy array", 2**20), "by_at_most": 1.3},
-    {"faster": ("python list", 16 * 2**10), "slower": ("python list", 2**20), "by_at_least": 1.4},
+    {"faster": ("numpy array", "L1d/2"), "slower": ("numpy array", "L2/2"), "by_at_most": 1.3},
+    {"faster": ("python list", "L1d/2"), "slower": ("python list", "L2/2"), "by_at_least": 1.3},
     # In cache the list's fast path wins; in DRAM its two dependent misses per step lose.
-    {"faster": ("python list", 16 * 2**10), "slower": ("numpy array", 16 * 2**10), "by_at_least": 2},
-    {"faster": ("numpy array", 2**30), "slower": ("python list", 2**30), "by_at_least": 1.5},
+    {"faster": ("python list", "L1d/2"), "slower": ("numpy array", "L1d/2"), "by_at_least": 2},
+    {"faster": ("numpy array", "L3*2"), "slower": ("python list", "L3*2"), "by_at_least": 1.5},
 ]
 
 

@@ -114,7 +114,6 @@ def counters(variant, data):
 
 CLAIMS = [
     # Beyond the caches the naive result is fresh memory from the kernel, faulted in on every call.
-    {"faster": ("numexpr", 45_000_000), "slower": ("naive", 45_000_000), "by_at_least": 1.1},
     {"faster": ("out=", 45_000_000), "slower": ("naive", 45_000_000), "by_at_least": 1.1},
     # In cache, malloc hands the freed result back on the next call: one temporary costs little...
     {"faster": ("out=", 1_000_000), "slower": ("naive", 1_000_000), "by_at_most": 1.5},

@@ -1,0 +1,29 @@
+"""The site's configuration, declared once in pyproject.toml under [tool.bits-in-motion]."""
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """pyproject.toml does not say which machines and build the site publishes."""
+
+
+@dataclass(frozen=True)
+class Config:
+    reference_machines: tuple[str, ...]
+    reference_build: str
+
+
+@cache
+def config(path: Path = ROOT / "pyproject.toml") -> Config:
+    table = tomllib.loads(path.read_text()).get("tool", {}).get("bits-in-motion", {})
+    machines, build = table.get("reference-machines"), table.get("reference-build")
+    if not (isinstance(machines, list) and machines and all(isinstance(m, str) for m in machines)):
+        raise ConfigError(f"{path.name}: [tool.bits-in-motion] reference-machines must list machine names")
+    if not isinstance(build, str):
+        raise ConfigError(f'{path.name}: [tool.bits-in-motion] reference-build must name a build, e.g. "cpython-3.11"')
+    return Config(tuple(machines), build)

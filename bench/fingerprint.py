@@ -1,0 +1,49 @@
+"""The fingerprint of what a snippet measures: its code, sizes and setup, not its prose.
+
+Like asv's benchmark `version`, it hashes only what changes a measurement. Comments, docstrings,
+the claims, the title, the budget and the `if __name__ == "__main__":` block are left out, so a
+typo fixed in a docstring shown on a page, or a claim restated, costs no re-measurement.
+"""
+
+import ast
+import hashlib
+
+NOT_MEASURED = frozenset({"CLAIMS", "TITLE", "BUDGET_S"})  # names whose value never reaches a timed call
+
+
+def fingerprint(source: str) -> str:
+    """sha256 of the snippet's measured code, normalised through its syntax tree."""
+    tree = _Strip().visit(ast.parse(source))
+    return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
+
+
+class _Strip(ast.NodeTransformer):
+    """Drops docstrings, the script guard and the assignments that are page text, not code."""
+
+    def visit_Module(self, node):
+        node.body = [s for s in _without_docstring(node.body) if not _unmeasured(s)]
+        return self.generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        node.body = _without_docstring(node.body) or [ast.Pass()]
+        return self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+
+def _without_docstring(body: list) -> list:
+    first = body[0] if body else None
+    is_doc = isinstance(first, ast.Expr) and isinstance(getattr(first.value, "value", None), str)
+    return body[1:] if is_doc else body
+
+
+def _unmeasured(statement) -> bool:
+    if isinstance(statement, ast.If) and ast.unparse(statement.test) in {
+        "__name__ == '__main__'",
+        "'__main__' == __name__",
+    }:
+        return True
+    targets = statement.targets if isinstance(statement, ast.Assign) else [getattr(statement, "target", None)]
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    return bool(names) and names <= NOT_MEASURED
