@@ -16,9 +16,9 @@ test: $(READY)  ## The whole suite: lint, snippets, docs fences, schema, claims,
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-bench: $(READY)  ## Re-measure on this machine: make bench, make bench ONLY=memory/stride, make bench LARGE=1
-	$(BIN)/python -m bench run $(if $(LARGE),--large) $(ONLY)
-	$(BIN)/python -m bench check --mine
+bench: $(READY)  ## Re-measure on this machine: make bench, make bench ONLY=memory/stride, make bench LARGE=1, make bench PYTHON=python3.13
+	$(BIN)/python -m bench run $(MEASURE) $(if $(LARGE),--large) $(ONLY)
+	$(BIN)/python -m bench check $(ONLY)
 
 build: $(READY)  ## Build the site into site/, failing on any warning
 	$(BIN)/mkdocs build --strict
@@ -34,7 +34,20 @@ lock: $(READY)  ## Re-pin requirements.txt from requirements.in (needs uv: pip i
 	uv pip compile --universal --python-version 3.11 --generate-hashes requirements.in -o requirements.txt
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-* site .pytest_cache .ruff_cache
+
+# make bench PYTHON=python3.13 measures with that interpreter, from a venv of its own that holds only
+# what the snippets import (numpy, numexpr), pinned by the lock; results go to its own file.
+ifeq ($(origin PYTHON),command line)
+MEASURE_VENV := .venv-$(notdir $(PYTHON))
+MEASURE := --python $(MEASURE_VENV)/bin/python
+bench: $(MEASURE_VENV)/.installed-from-lock
+$(MEASURE_VENV)/.installed-from-lock: requirements.txt
+	test -x $(MEASURE_VENV)/bin/python || $(PYTHON) -m venv $(MEASURE_VENV)
+	awk '/^[a-z]/ {keep = ($$1 ~ /^(numpy|numexpr)==/)} keep' requirements.txt > $(MEASURE_VENV)/requirements.txt
+	$(MEASURE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(MEASURE_VENV)/requirements.txt
+	touch $@
+endif
 
 $(READY): requirements.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Bits in Motion needs Python >= 3.11, found {v.major}.{v.minor}: run make PYTHON=python3.12 <target>")'

@@ -34,11 +34,13 @@ class Judged:
         return found + [f"false claim on {v.machine}: {v.text}: measured {v.ratio:.2f}× ({eid})" for v in false]
 
 
-def judge_all(suite: Suite, experiment: Experiment, module=None) -> Judged:
+def judge_all(suite: Suite, experiment: Experiment, module=None, also: tuple[Machine, ...] = ()) -> Judged:
+    """The claims on every shown machine, and on `also` (another build just measured, say)."""
     module = module or load(experiment)
     claims = claims_of(module, str(experiment.path))
     judged = Judged(experiment, module, claims, stale=suite.stale_references(experiment))
-    for machine, entry in suite.fresh(experiment):
+    extra = [(m, e) for m in also if m not in suite.shown and (e := m.entry(experiment)) is not None]
+    for machine, entry in suite.fresh(experiment) + extra:
         try:
             judged.verdicts[machine] = [judge(c, entry, module, machine, experiment.id) for c in claims]
         except ClaimError as error:

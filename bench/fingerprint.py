@@ -1,8 +1,9 @@
 """The fingerprint of what a snippet measures: its code, sizes and setup, not its prose.
 
 Like asv's benchmark `version`, it hashes only what changes a measurement. Comments, docstrings,
-the claims, the title, the budget and the `if __name__ == "__main__":` block are left out, so a
-typo fixed in a docstring shown on a page, or a claim restated, costs no re-measurement.
+the claims, the title, the budget, the `if __name__ == "__main__":` block and imports that the
+rest never uses are left out, so a typo fixed in a docstring shown on a page, a claim restated or
+the script part rewritten costs no re-measurement.
 """
 
 import ast
@@ -14,7 +15,21 @@ NOT_MEASURED = frozenset({"CLAIMS", "TITLE", "BUDGET_S"})  # names whose value n
 def fingerprint(source: str) -> str:
     """sha256 of the snippet's measured code, normalised through its syntax tree."""
     tree = _Strip().visit(ast.parse(source))
+    _drop_unused_imports(tree)
     return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
+
+
+def _drop_unused_imports(tree: ast.Module) -> None:
+    """Module-level imports whose names nothing else uses (the script part's, once it is gone)."""
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    body = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            statement.names = [a for a in statement.names if (a.asname or a.name.split(".")[0]) in used]
+            if not statement.names:
+                continue
+        body.append(statement)
+    tree.body = body
 
 
 class _Strip(ast.NodeTransformer):

@@ -127,8 +127,11 @@ def main() -> None:
 def standalone(module) -> None:
     """What `python snippets/<chapter>/<topic>.py [--quick]` prints: the statistic the page shows,
     the median of the harness's samples, measured by the harness's own code."""
-    from bench.render import display
+    from bench.discover import runs_here
+    from bench.render import counters_table, display
 
+    if not runs_here(module):
+        sys.exit(f"{module.TITLE}: runs on {', '.join(module.PLATFORMS)} only; this is {sys.platform}")
     quick = "--quick" in sys.argv
     mode = "quick" if quick else "full"
     shown = display(module, module.UNIT)
@@ -136,12 +139,15 @@ def standalone(module) -> None:
     names = list(dict.fromkeys(p["variant"] for p in points))
     medians = {(p["variant"], p["size"]): statistics.median(p["samples_ns"]) for p in points}
     width = max(12, *(len(n) + 2 for n in names))
-    print(f"{module.TITLE}\n{shown.label}, median of {REPEATS[mode]} samples (as on the page)")
-    print(f"{module.SIZE_UNIT:>16}" + "".join(f"{n:>{width}}" for n in names))
+    page = "as on the page" if not quick else "the page takes 7 at the full sizes"
+    print(f"{module.TITLE}\n{shown.label}, median of {REPEATS[mode]} samples ({page})")
+    print(f"{module.SIZE_UNIT:>22}" + "".join(f"{n:>{width}}" for n in names))
     for size in dict.fromkeys(p["size"] for p in points):
         cells = [medians.get((n, size)) for n in names]
         row = "".join(f"{'-' if c is None else f'{shown.convert(c):.4g}':>{width}}" for c in cells)
-        print(f"{format_size(size, module.SIZE_UNIT):>16}{row}")
+        print(f"{format_size(size, module.SIZE_UNIT):>22}{row}")
+    if any("counters" in p for p in points):
+        print("\nOne call, besides its time:\n" + counters_table({"size_unit": module.SIZE_UNIT, "points": points}))
 
 
 if __name__ == "__main__":

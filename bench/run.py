@@ -122,10 +122,15 @@ def _report_time(experiment: Experiment, module, entry: dict, quick: bool, large
 def _report_claims(measured: list[Experiment], directory: Path, target: Path) -> None:
     """Each claim on this machine beside the reference machines; a reader's machine is welcome."""
     suite = Suite.load(directory)
+    (mine,) = [m for m in suite.machines if m.path == target]
     for experiment in measured:
-        print("\n".join(report(judge_all(suite, experiment))))
-    if not any(m.reference and m.path == target for m in suite.machines):
+        print("\n".join(report(judge_all(suite, experiment, also=(mine,)))))
+    if mine.reference:
+        return
+    if mine in suite.shown:
         print(
             f"\n{target.name} is your machine's: `make serve` shows it beside the reference machines.\n"
             "To add it to the site, open a pull request with that file (see CONTRIBUTING.md)."
         )
+    else:
+        print(f"\n{target.name} holds another interpreter build: a page shows it with builds_table().")

@@ -11,8 +11,6 @@ Run it:  python vectorization.py            (full sizes, about a minute)
 """
 
 import sys
-import timeit
-from functools import partial
 
 import numexpr as ne
 import numpy as np
@@ -95,19 +93,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: ns per element (best of 3)")
-    print(f"{'n':>12}" + "".join(f"{name:>15}" for name in VARIANTS))
-    for n in sizes:
-        data = setup(n)
-        results = {name: f(data) for name, f in VARIANTS.items() if n <= LIMITS.get(name, n)}
-        assert agree(results), f"variants disagree at n={n}"
-        row = f"{n:>12,}"
-        for name, f in VARIANTS.items():
-            if name not in results:
-                row += f"{'-':>15}"
-                continue
-            number = max(1, 1_000_000 // n)
-            best = min(timeit.repeat(partial(f, data), number=number, repeat=3)) / number
-            row += f"{best / n * 1e9:>15.2f}"
-        print(row)
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

@@ -14,8 +14,6 @@ Run it:  python aos_soa.py            (full sizes, a few seconds)
 """
 
 import sys
-import timeit
-from functools import partial
 
 import numpy as np
 
@@ -91,19 +89,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: ns per record (best of 3)")
-    print(f"{'bytes':>14}" + "".join(f"{name:>21}" for name in VARIANTS))
-    for n in sizes:
-        data = setup(n)
-        runs = {name: f for name, f in VARIANTS.items() if n <= LIMITS.get(name, n)}
-        assert agree({name: f(data) for name, f in runs.items()}), f"variants disagree at {n} bytes"
-        number = max(1, 2**24 // n)
-        row = f"{n:>14,}"
-        for name in VARIANTS:
-            if name not in runs:
-                row += f"{'-':>21}"
-                continue
-            best = min(timeit.repeat(partial(runs[name], data), number=number, repeat=3)) / number
-            row += f"{best / work(n) * 1e9:>21.2f}"
-        print(row)
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

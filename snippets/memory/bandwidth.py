@@ -10,8 +10,6 @@ Run it:  python bandwidth.py            (16 KiB to 1 GiB, about fifteen seconds)
 """
 
 import sys
-import timeit
-from functools import partial
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -104,15 +102,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: GB/s read (best of 3)")
-    print(f"{'working set (bytes)':>20}" + "".join(f"{name:>10}" for name in VARIANTS))
-    for n in sizes:
-        data = setup(n)
-        results = {name: f(data) for name, f in VARIANTS.items()}
-        assert agree(results), f"variants disagree at {n} bytes"
-        row = f"{n:>20,}"
-        for name, f in VARIANTS.items():
-            best = min(timeit.repeat(partial(f, data), number=1, repeat=3))
-            row += f"{work(n, name) / best / 1e9:>10.1f}"
-        print(row)
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

@@ -16,8 +16,6 @@ Run it:  python gather.py            (full sizes, a few seconds)
 """
 
 import sys
-import timeit
-from functools import partial
 
 import numpy as np
 
@@ -113,18 +111,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: ns per gathered element (best of 3)")
-    print(f"{'array bytes':>14}" + "".join(f"{name:>12}" for name in VARIANTS) + f"{'ratio':>8}")
-    for n in sizes:
-        data = setup(n)
-        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at {n} bytes"
-        ns = {
-            name: min(timeit.repeat(partial(f, data), number=4, repeat=3)) / 4 / GATHERED * 1e9
-            for name, f in VARIANTS.items()
-        }
-        print(
-            f"{n:>14,}"
-            + "".join(f"{ns[name]:>12.2f}" for name in VARIANTS)
-            + f"{ns['random'] / ns['sequential']:>8.1f}"
-        )
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

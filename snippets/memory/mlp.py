@@ -11,8 +11,7 @@ Run it:  python mlp.py            (full sizes, about fifteen seconds)
 """
 
 import sys
-import timeit
-from functools import cache, partial
+from functools import cache
 
 import numpy as np
 
@@ -161,14 +160,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE} (best of 3)")
-    print(f"{'walkers':>8}" + "".join(f"{name:>22}" for name in VARIANTS))
-    for n in sizes:
-        data = setup(n)
-        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"a walker went astray at k={n}"
-        row = f"{n:>8,}"
-        for f in VARIANTS.values():
-            best = min(timeit.repeat(partial(f, data), number=1, repeat=3))
-            row += f"{best / ACCESSES * 1e9:>22.1f}"
-        print(row)
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

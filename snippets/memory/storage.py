@@ -24,8 +24,6 @@ import resource
 import shutil
 import sys
 import tempfile
-import timeit
-from functools import partial
 
 import numpy as np
 
@@ -295,19 +293,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    rates = {name: {} for name in VARIANTS}
-    for n in sizes:
-        data = setup(n)
-        try:
-            assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at n={n}"
-            for name, f in VARIANTS.items():
-                prepare = partial(before_sample, name, data)  # untimed, before each repeat
-                seconds = sorted(timeit.repeat(partial(f, data), setup=prepare, number=1, repeat=3))
-                rates[name][n] = work(n, name) / seconds[1] / 1e9
-        finally:
-            teardown(data)
-    print(f"{TITLE}: GB/s (median of 3), file on {data['filesystem']} in {tempfile.gettempdir()}")
-    print(f"{'file bytes':>34}" + "".join(f"{n:>15,}" for n in sizes))
-    for name, by_size in rates.items():
-        print(f"{name:>34}" + "".join(f"{by_size[n]:>15.3f}" for n in sizes))
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

@@ -12,7 +12,6 @@ Run it:  python stream.py            (512 MiB per array, about fifteen seconds)
 
 import os
 import sys
-import timeit
 from functools import partial
 
 import numexpr as ne
@@ -130,15 +129,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: GB/s as STREAM counts it (best of 3), {ALL_CORES} cores")
-    print(f"{'bytes per array':<30}" + "".join(f"{n:>15,}" for n in sizes))
-    rates = {name: [] for name in VARIANTS}
-    for n in sizes:
-        data = setup(n)
-        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at {n} bytes"
-        for name, f in VARIANTS.items():
-            best = min(timeit.repeat(partial(f, data), number=1, repeat=3))
-            rates[name].append(work(n, name) / best / 1e9)
-    for name, row in rates.items():
-        print(f"{name:<30}" + "".join(f"{rate:>15.1f}" for rate in row))
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

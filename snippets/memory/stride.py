@@ -14,8 +14,6 @@ Run it:  python stride.py            (full strides, a few seconds)
 """
 
 import sys
-import timeit
-from functools import partial
 
 import numpy as np
 
@@ -95,14 +93,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: ns per touched element (best of 3)")
-    print(f"{'stride bytes':>14}" + "".join(f"{name:>10}" for name in VARIANTS))
-    for n in sizes:
-        data = setup(n)
-        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at stride {n}"
-        ns = {
-            name: min(timeit.repeat(partial(f, data), number=8, repeat=3)) / 8 / TOUCHED * 1e9
-            for name, f in VARIANTS.items()
-        }
-        print(f"{n:>14,}" + "".join(f"{ns[name]:>10.2f}" for name in VARIANTS))
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

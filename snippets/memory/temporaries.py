@@ -16,9 +16,7 @@ Run it:  python temporaries.py            (full sizes, about ten seconds)
 
 import resource
 import sys
-import timeit
 import tracemalloc
-from functools import partial
 
 import numexpr as ne
 import numpy as np
@@ -126,21 +124,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: ns per element (best of 3) | minor page faults in one call")
-    names = "".join(f"{name:>19}" for name in VARIANTS)
-    print(f"{'n':>12}{names} |{names}")
-    for n in sizes:
-        data = setup(n)
-        variants = {name: f for name, f in VARIANTS.items() if n <= LIMITS.get(name, n)}
-        assert agree({name: f(data) for name, f in variants.items()}), f"variants disagree at n={n}"
-        times, faults = "", ""
-        for name in VARIANTS:
-            if name not in variants:
-                times, faults = times + f"{'-':>19}", faults + f"{'-':>19}"
-                continue
-            number = max(1, 1_000_000 // n)
-            best = min(timeit.repeat(partial(variants[name], data), number=number, repeat=3)) / number
-            times += f"{best / n * 1e9:>19.2f}"
-            faults += f"{counters(name, data)['minor page faults']:>19}"
-        print(f"{n:>12,}{times} |{faults}")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])

@@ -16,8 +16,6 @@ Run it:  python traversal.py            (full sizes, a few seconds)
 
 import math
 import sys
-import timeit
-from functools import partial
 
 import numpy as np
 
@@ -93,15 +91,10 @@ CLAIMS = [
 
 
 if __name__ == "__main__":
-    sizes = QUICK_SIZES if "--quick" in sys.argv else SIZES
-    print(f"{TITLE}: ns per element (best of 3)")
-    print(f"{'matrix bytes':>14}" + "".join(f"{name:>18}" for name in VARIANTS))
-    for n in sizes:
-        data = setup(n)
-        assert agree({name: f(data) for name, f in VARIANTS.items()}), f"variants disagree at {n} bytes"
-        number = max(1, 2**26 // n)
-        ns = {
-            name: min(timeit.repeat(partial(f, data), number=number, repeat=3)) / number / work(n) * 1e9
-            for name, f in VARIANTS.items()
-        }
-        print(f"{n:>14,}" + "".join(f"{ns[name]:>18.2f}" for name in VARIANTS))
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: its harness measures
+    from bench.measure import standalone
+
+    standalone(sys.modules[__name__])
