@@ -38,7 +38,7 @@ def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, 
     compare at a glance: one line per variant, the median (converted for display) against size,
     log-log, with that machine's caches marked; the band is the interquartile range."""
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
-        fig, axes = _panels(len(panels), width=4.4, height=3.8, sharex=True)
+        fig, axes = _panels(len(panels), width=4.4, height=3.8, sharex=True, sharey=True)
         variants = list(dict.fromkeys(p["variant"] for _, entry, _ in panels for p in entry["points"]))
         for ax, (title, entry, markers) in zip(axes, panels, strict=False):
             for i, variant in enumerate(variants):

@@ -2,20 +2,45 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.config import config
 from bench.discover import ROOT
-from bench.results import PUBLISHED
+from bench.results import RESULTS, path_for
+from bench.stats import summarize
+
+VECTORIZATION = "computing-units/vectorization"
+# The reference machines' results files, in the order the configuration declares them.
+REFERENCES = [path_for(name, config().reference_build) for name in config().reference_machines]
 
 
 @pytest.fixture
-def published() -> dict:
-    """A fresh copy of the committed results, to doctor in a test."""
-    return json.loads(PUBLISHED.read_text())
+def reference() -> dict:
+    """A fresh copy of the first reference machine's results, to doctor in a test."""
+    return json.loads(REFERENCES[0].read_text())
+
+
+@pytest.fixture
+def results_dir(tmp_path) -> Path:
+    """A copy of results/ to add files to or break."""
+    target = tmp_path / "results"
+    shutil.copytree(RESULTS, target)
+    return target
+
+
+def doctor(data: dict, eid: str, variant: str, size: int, like: tuple[str, int], factor: float) -> dict:
+    """Give (variant, size) the samples of another point times factor, summaries recomputed."""
+    points = data["experiments"][eid]["points"]
+    source = next(p for p in points if (p["variant"], p["size"]) == like)
+    target = next(p for p in points if (p["variant"], p["size"]) == (variant, size))
+    target["samples_ns"] = [s * factor for s in source["samples_ns"]]
+    target.update(summarize(target["samples_ns"]))
+    return data
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import REFERENCES
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
     "--no-sandbox",
@@ -103,3 +105,14 @@ def test_search_finds_a_page(page, site_url):
 def test_code_blocks_have_copy_buttons(page, site_url):
     page.goto(f"{site_url}/computing-units/vectorization/", wait_until="networkidle")
     assert page.locator("button.md-code__button[data-md-type='copy']").count() >= 2
+
+
+def test_a_machine_picked_once_is_picked_on_every_page(page, site_url):
+    """Linked content tabs: pick the second reference machine's tab on one page, and the next page's
+    tables open on that machine too."""
+    second = REFERENCES[1].name.split(".")[0]
+    page.goto(f"{site_url}/computing-units/vectorization/", wait_until="networkidle")
+    page.locator(".tabbed-labels label", has_text=second).first.click()
+    page.goto(f"{site_url}/memory/latency/", wait_until="networkidle")
+    label = page.locator(".tabbed-labels label", has_text=second).first
+    assert page.locator(f"#{label.get_attribute('for')}").is_checked()

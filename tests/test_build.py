@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench.discover import ROOT
-from bench.results import PUBLISHED
+from bench.results import path_for, save
 from bench.units import format_size
-from tests.conftest import build
+from tests.conftest import REFERENCES, VECTORIZATION, build, doctor
 
-VECTORIZATION = "computing-units/vectorization"
+MACHINES = [json.loads(path.read_text())["machine"] for path in REFERENCES]
 LOADING = {"script": "src", "img": "src", "iframe": "src", "source": "src", "link": "href", "video": "src"}
 
 
@@ -34,16 +34,32 @@ class ResourceParser(HTMLParser):
             self.urls.append(attrs[LOADING[tag]])
 
 
-def test_vectorization_page_has_everything(built_site, published):
+def test_vectorization_page_shows_every_reference_machine(built_site):
     page = (built_site / "computing-units/vectorization/index.html").read_text()
-    assert page.count('<figure class="bim-chart">') == 1 and "<svg" in page
-    for level, size in published["machine"]["caches"].items():
-        assert f"{level} {format_size(size, 'bytes')}" in page, f"{level} is not marked on the chart"
-    assert "python loop" in page and "numexpr" in page
-    assert "Claims, checked against these results" in page
-    assert "Measured on" in page and PUBLISHED.stem in page
+    figure = page[page.index('<figure class="bim-chart">') :]
+    chart = figure[: figure.index("</figure>")]
+    for machine in MACHINES:
+        assert chart.count(f">{machine['name']}<") == 1, f"no panel titled {machine['name']}"
+        for level, size in machine["caches"].items():
+            assert f"{level} {format_size(size, 'bytes')}" in chart, f"{machine['name']}: {level} is not marked"
+        assert '<label for="__tabbed_' in page and f">{machine['name']}</label>" in page, "no tab for it"
+    claims = page[page.index("Claims, checked on every reference machine") :]
+    header = claims[: claims.index("</tr>")]
+    assert all(m["name"] in header for m in MACHINES), "the claims table has a column per machine"
+    stamp = page[page.index("Measured on") :]
+    assert all(m["name"] in stamp[:200] for m in MACHINES)
     assert "python_loop" in page and "numexpr_expression" in page, "the snippet was not included"
     assert "{{" not in page and "bim:stamp" not in page
+
+
+def test_a_role_resolves_to_each_machines_own_size(built_site):
+    """The bandwidth claim 'max at half of L2 ... at twice L3' names two different sizes on machines
+    whose L2 differs."""
+    page = (built_site / "memory/bandwidth/index.html").read_text()
+    row = page[page.index("max at half of L2 is at least 2× faster than at twice L3") :]
+    row = row[: row.index("</tr>")]
+    resolved = {f"({format_size(m['caches']['L2'] // 2, 'bytes')} vs 1 GiB)" for m in MACHINES}
+    assert len(resolved) == len(MACHINES) and all(r in row for r in resolved)
 
 
 def test_chart_follows_the_palette(built_site):
@@ -78,7 +94,7 @@ def project(tmp_path) -> Path:
     """A throwaway copy of what the build reads, to break on purpose."""
     for name in ("docs", "snippets", "bench", "results"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+    for name in ("mkdocs.yml", "CONTRIBUTING.md", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
@@ -92,10 +108,19 @@ def test_the_copy_builds(project):
 BREAKAGES = {
     "stale snippet": (
         "snippets/computing-units/vectorization.py",
-        lambda text: text + "\n# edited after measuring\n",
-        f"make bench ONLY={VECTORIZATION}",
+        lambda text: text.replace("return 16 * n", "return 16 * n + 0"),
+        f"{VECTORIZATION} is fresh on no reference machine: run `make bench ONLY={VECTORIZATION}`",
     ),
-    "malformed results": (f"results/{PUBLISHED.name}", lambda text: text[:500], f"{PUBLISHED.name}: not valid JSON"),
+    "malformed results": (
+        f"results/{REFERENCES[0].name}",
+        lambda text: text[:500],
+        f"{REFERENCES[0].name}: not valid JSON",
+    ),
+    "a reference machine without results": (
+        "pyproject.toml",
+        lambda text: text.replace('reference-machines = ["', 'reference-machines = ["nowhere-4c", "'),
+        "nowhere-4c.cpython-3.11.json is missing",
+    ),
     "missing include": (
         "docs/computing-units/vectorization.md",
         lambda text: text.replace('snippets/computing-units/vectorization.py"', 'snippets/gone.py"'),
@@ -124,15 +149,36 @@ def test_broken_input_stops_the_build(project, breakage):
     assert expected in done.stderr
 
 
-def test_false_claim_stops_the_build(project, published):
-    points = published["experiments"][VECTORIZATION]["points"]
-    for p in points:
-        if p["variant"] == "numpy":
-            p.update(
-                next(q for q in points if q["variant"] == "numexpr" and q["size"] == p["size"]) | {"variant": "numpy"}
-            )
-    target = project / "results" / PUBLISHED.name
-    target.write_text(json.dumps(published))
+def test_a_claim_false_on_one_machine_stops_the_build(project):
+    amd = REFERENCES[1]
+    data = doctor(json.loads(amd.read_text()), VECTORIZATION, "numpy", 10_000, ("python loop", 10_000), 2)
+    save(data, project / "results" / amd.name)
     done = build(project, project / "site")
     assert done.returncode != 0
-    assert "false claim: numexpr at 100,000,000 elements is at least 1.3× faster than numpy" in done.stderr
+    expected = f"false claim on {data['machine']['name']}: numpy at half of L2 is at least 20× faster than python loop"
+    assert expected in done.stderr
+
+
+def test_a_docstring_edit_keeps_the_results_fresh(project):
+    snippet = project / "snippets/computing-units/vectorization.py"
+    snippet.write_text(snippet.read_text().replace('"""Vectorization:', '"""Vectorisation:') + "# a comment\n")
+    done = build(project, project / "site")
+    assert done.returncode == 0, done.stderr
+
+
+def test_stale_on_one_machine_and_a_readers_false_claims_still_build(project, reference):
+    """One reference machine drops out of the experiment, named; a reader's machine is shown with its
+    false claim marked, and neither stops the build."""
+    amd = REFERENCES[1]
+    stale = json.loads(amd.read_text())
+    stale["experiments"][VECTORIZATION]["fingerprint"] = "0" * 64
+    save(stale, project / "results" / amd.name)
+    reference["machine"]["name"] = "reader-box-8c"
+    doctor(reference, VECTORIZATION, "numpy", 10_000, ("python loop", 10_000), 2)
+    save(reference, path_for("reader-box-8c", reference["build"], project / "results"))
+    done = build(project, project / "site")
+    assert done.returncode == 0, done.stderr
+    page = (project / "site/computing-units/vectorization/index.html").read_text()
+    assert f"is not yet re-measured on {stale['machine']['name']}" in page
+    assert "not yet re-measured</td>" in page, "the stale machine keeps a column in the claims table"
+    assert ">reader-box-8c<" in page and "0.5× ✗" in page

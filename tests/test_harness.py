@@ -1,19 +1,25 @@
-"""The harness pipeline: list, run (quick, into a temporary folder), check and compare.
-Nothing here asserts a timing; it checks what gets written, kept and reported."""
+"""The harness pipeline: list, run (quick, into a temporary folder), check, compare and migrate,
+on the reference machines and beside them. Nothing here asserts a timing; it checks what gets
+written, kept and reported."""
 
-import shutil
+import hashlib
+import json
+import sys
 
 import pytest
 
 from bench import run as run_module
 from bench.__main__ import main
-from bench.discover import by_id, experiments
+from bench.discover import ROOT, by_id, experiments
 from bench.discover import load as load_snippet
 from bench.measure import REPEATS
-from bench.results import PUBLISHED, load, save
+from bench.results import load, path_for, save
+from bench.run import interpreter_build
 from bench.stats import summarize
+from tests.conftest import REFERENCES, VECTORIZATION, doctor
 
-VECTORIZATION = "computing-units/vectorization"
+BUILD = interpreter_build(sys.executable)
+FALSE_AT_1E4 = "numpy at half of L2 is at least 20× faster than python loop"
 
 
 @pytest.fixture
@@ -27,11 +33,11 @@ def test_list_prints_every_experiment(capsys):
     assert capsys.readouterr().out.split() == [e.id for e in experiments()]
 
 
-def test_quick_run_writes_a_valid_file(tmp_path, machine):
+def test_quick_run_writes_a_valid_file_for_this_build(tmp_path, machine):
     assert main(["run", VECTORIZATION, "--quick", "--results-dir", str(tmp_path)]) == 0
-    data = load(tmp_path / f"{machine}.json")
+    data = load(tmp_path / f"{machine}.{BUILD}.json")
     entry = data["experiments"][VECTORIZATION]
-    assert entry["quick"] is True
+    assert entry["quick"] is True and data["build"] == BUILD
     assert data["machine"]["logical_cores"] >= 1 and "L1d" in data["machine"]["caches"]
     for key in ("python", "numpy", "numexpr", "free_threaded", "commit", "date", "simd"):
         assert key in entry["software"]
@@ -43,33 +49,54 @@ def test_quick_run_writes_a_valid_file(tmp_path, machine):
         assert point["median_ns"] == summarize(point["samples_ns"])["median_ns"]
 
 
-def test_subset_run_keeps_other_entries_and_other_machines(tmp_path, machine, published):
-    mine = tmp_path / f"{machine}.json"
-    published["machine"]["name"] = machine
-    published["experiments"]["memory/kept"] = published["experiments"][VECTORIZATION]
-    save(published, mine)
-    other = tmp_path / "other-machine.json"
-    shutil.copy(PUBLISHED, other)
+def _mine(tmp_path, machine, reference) -> dict:
+    """The reference results stored as this (test) machine's own file, identity included."""
+    from bench.machine import describe
+
+    reference["machine"] = describe() | {"name": machine}
+    reference["build"] = BUILD
+    save(reference, path_for(machine, BUILD, tmp_path))
+    return reference
+
+
+def test_subset_run_keeps_other_entries_and_other_machines(tmp_path, machine, reference):
+    kept = _mine(tmp_path, machine, reference)["experiments"]["memory/stride"]
+    other = path_for("other-machine", BUILD, tmp_path)
+    reference["machine"]["name"] = "other-machine"
+    save(reference, other)
     other_before = other.read_bytes()
 
     assert main(["run", VECTORIZATION, "--quick", "--results-dir", str(tmp_path)]) == 0
-    after = load(mine)
-    assert after["experiments"]["memory/kept"] == published["experiments"][VECTORIZATION]
+    after = load(path_for(machine, BUILD, tmp_path))
+    assert after["experiments"]["memory/stride"] == kept
     assert after["experiments"][VECTORIZATION]["quick"] is True
     assert other.read_bytes() == other_before
+
+
+def test_a_different_machine_with_the_same_name_gets_its_own_file(tmp_path, machine, reference):
+    stored = _mine(tmp_path, machine, reference)
+    stored["machine"]["cpu"] = "Another CPU with the same slug"
+    stored["machine"]["caches"]["L3"] = 2 * (stored["machine"]["caches"]["L3"] or 1)
+    theirs = path_for(machine, BUILD, tmp_path)
+    save(stored, theirs)
+    before = theirs.read_bytes()
+
+    assert main(["run", VECTORIZATION, "--quick", "--results-dir", str(tmp_path)]) == 0
+    assert theirs.read_bytes() == before
+    (mine,) = [p for p in tmp_path.glob(f"{machine}-*.{BUILD}.json")]
+    assert load(mine)["machine"]["cpu"] != stored["machine"]["cpu"]
 
 
 def test_quick_run_never_writes_into_results(machine, monkeypatch, tmp_path):
     monkeypatch.setattr(run_module, "QUICK_DIR", tmp_path / "quick")
     assert main(["run", VECTORIZATION, "--quick"]) == 0
-    assert (tmp_path / "quick" / f"{machine}.json").exists()
-    assert not (PUBLISHED.parent / f"{machine}.json").exists()
+    assert path_for(machine, BUILD, tmp_path / "quick").exists()
+    assert not path_for(machine, BUILD).exists()
 
 
-def test_failed_measurement_leaves_the_file_alone(tmp_path, machine, published, monkeypatch, capsys):
-    mine = tmp_path / f"{machine}.json"
-    published["machine"]["name"] = machine
-    save(published, mine)
+def test_failed_measurement_leaves_the_file_alone(tmp_path, machine, reference, monkeypatch, capsys):
+    _mine(tmp_path, machine, reference)
+    mine = path_for(machine, BUILD, tmp_path)
     before = mine.read_bytes()
     monkeypatch.setattr(run_module, "QUICK_TIMEOUT_S", 0.01)
     assert main(["run", VECTORIZATION, "--quick", "--results-dir", str(tmp_path)]) == 1
@@ -78,11 +105,11 @@ def test_failed_measurement_leaves_the_file_alone(tmp_path, machine, published, 
 
 
 def test_run_refuses_to_overwrite_a_corrupt_file(tmp_path, machine, capsys):
-    mine = tmp_path / f"{machine}.json"
-    mine.write_text('{"schema_version": 1, "machine": ')
+    mine = path_for(machine, BUILD, tmp_path)
+    mine.write_text('{"schema_version": 2, "machine": ')
     assert main(["run", VECTORIZATION, "--quick", "--results-dir", str(tmp_path)]) == 2
-    assert f"{machine}.json: not valid JSON" in capsys.readouterr().err
-    assert mine.read_text() == '{"schema_version": 1, "machine": '
+    assert f"{mine.name}: not valid JSON" in capsys.readouterr().err
+    assert mine.read_text() == '{"schema_version": 2, "machine": '
 
 
 def test_unknown_experiment_is_named(capsys):
@@ -90,43 +117,96 @@ def test_unknown_experiment_is_named(capsys):
     assert "unknown experiment memory/nope" in capsys.readouterr().err
 
 
-def test_check_passes_on_published_results(capsys):
+def test_check_passes_on_committed_results(capsys):
     assert main(["check"]) == 0
-    assert "every claim holds" in capsys.readouterr().out
-
-
-def test_check_names_a_false_claim_with_its_value(tmp_path, published, capsys):
-    target = _with_slow_numpy(tmp_path, published)
-    assert main(["check", str(target)]) == 1
     out = capsys.readouterr().out
-    assert "FALSE computing-units/vectorization: numpy at 10,000 elements is at least 20× faster" in out
-    assert "measured 0.50×" in out
+    assert "every claim holds on every reference machine" in out
+    for path in REFERENCES:
+        assert path.name.split(".")[0] in out
 
 
-def test_check_flags_a_stale_result(tmp_path, published, capsys):
-    published["experiments"][VECTORIZATION]["snippet_sha256"] = "0" * 64
-    target = tmp_path / PUBLISHED.name
-    save(published, target)
-    assert main(["check", str(target)]) == 1
-    assert f"run `make bench ONLY={VECTORIZATION}`" in capsys.readouterr().out
-
-
-def test_compare_shows_both_machines(tmp_path, published, capsys):
-    slow = _with_slow_numpy(tmp_path, published)
-    assert main(["compare", str(PUBLISHED), str(slow)]) == 0
+def test_check_names_a_claim_false_on_one_machine_only(results_dir, capsys):
+    amd = REFERENCES[1]
+    data = doctor(json.loads(amd.read_text()), VECTORIZATION, "numpy", 10_000, ("python loop", 10_000), 2)
+    save(data, results_dir / amd.name)
+    assert main(["check", VECTORIZATION, "--results-dir", str(results_dir)]) == 1
     out = capsys.readouterr().out
-    assert published["machine"]["name"] in out.splitlines()[0]
-    row = next(line for line in out.splitlines() if line.startswith("numpy at 10,000 elements is at least 20×"))
+    assert f"FALSE computing-units/vectorization: {FALSE_AT_1E4}" in out
+    machine = data["machine"]["name"]
+    assert f"PROBLEM false claim on {machine}: {FALSE_AT_1E4}: measured 0.50×" in out
+    assert f"on {REFERENCES[0].name.split('.')[0]} (10,000 elements vs 10,000 elements) — holds" in out
+
+
+def test_check_lists_a_result_stale_on_one_machine_and_passes(results_dir, capsys):
+    amd = REFERENCES[1]
+    data = json.loads(amd.read_text())
+    data["experiments"][VECTORIZATION]["fingerprint"] = "0" * 64
+    save(data, results_dir / amd.name)
+    assert main(["check", VECTORIZATION, "--results-dir", str(results_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"NOT RE-MEASURED {VECTORIZATION} on {data['machine']['name']}" in out
+    assert f"run `make bench ONLY={VECTORIZATION}` there" in out
+
+
+def test_check_fails_when_no_reference_machine_is_fresh(results_dir, capsys):
+    for path in REFERENCES:
+        data = json.loads(path.read_text())
+        data["experiments"][VECTORIZATION]["fingerprint"] = "0" * 64
+        save(data, results_dir / path.name)
+    assert main(["check", VECTORIZATION, "--results-dir", str(results_dir)]) == 1
+    assert f"fresh on no reference machine: run `make bench ONLY={VECTORIZATION}`" in capsys.readouterr().out
+
+
+def test_a_readers_machine_with_false_claims_is_shown_not_failed(results_dir, reference, capsys):
+    reference["machine"]["name"] = "reader-box-8c"
+    doctor(reference, VECTORIZATION, "numpy", 10_000, ("python loop", 10_000), 2)
+    save(reference, path_for("reader-box-8c", reference["build"], results_dir))
+    assert main(["check", VECTORIZATION, "--results-dir", str(results_dir)]) == 0
+    assert "0.50× on reader-box-8c (10,000 elements vs 10,000 elements) — FALSE (not a reference machine)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_run_shows_a_readers_verdicts_and_how_to_contribute(results_dir, reference, capsys):
+    reference["machine"]["name"] = "reader-box-8c"
+    target = path_for("reader-box-8c", reference["build"], results_dir)
+    save(reference, target)
+    run_module._report_claims(by_id([VECTORIZATION]), results_dir, target)
+    out = capsys.readouterr().out
+    assert "on reader-box-8c" in out and "open a pull request with that file" in out
+
+
+def test_check_of_one_experiment_checks_only_it(capsys):
+    assert main(["check", "memory/stride"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("ok", "FALSE"))]
+    assert lines and all("memory/stride:" in line for line in lines)
+
+
+def test_compare_shows_both_files(results_dir, capsys):
+    amd = REFERENCES[1]
+    slow = doctor(json.loads(amd.read_text()), VECTORIZATION, "numpy", 10_000, ("python loop", 10_000), 2)
+    save(slow, results_dir / amd.name)
+    assert main(["compare", str(REFERENCES[0]), str(results_dir / amd.name)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith(FALSE_AT_1E4))
     assert "0.50× FALSE" in row and " ok" in row
 
 
-def _with_slow_numpy(tmp_path, published):
-    """A copy of the published results in which numpy took twice the Python loop's time at 10**4."""
-    points = published["experiments"][VECTORIZATION]["points"]
-    loop = next(p for p in points if (p["variant"], p["size"]) == ("python loop", 10_000))
-    numpy = next(p for p in points if (p["variant"], p["size"]) == ("numpy", 10_000))
-    numpy["samples_ns"] = [2 * s for s in loop["samples_ns"]]
-    numpy.update(summarize(numpy["samples_ns"]))
-    target = tmp_path / "slow" / PUBLISHED.name
-    save(published, target)
-    return target
+def test_migrate_keeps_results_whose_snippet_is_found(tmp_path, reference):
+    """A schema-1 file: its result of the snippet as it is stays fresh; one from a lost version is stale."""
+    old = json.loads(json.dumps(reference))
+    old["schema_version"] = 1
+    del old["build"]
+    current = hashlib.sha256((ROOT / "snippets/memory/stride.py").read_bytes()).hexdigest()
+    for eid, entry in old["experiments"].items():
+        entry["snippet_sha256"] = current if eid == "memory/stride" else "f" * 64
+        del entry["fingerprint"]
+    source = tmp_path / f"{old['machine']['name']}.json"
+    source.write_text(json.dumps(old))
+    out = tmp_path / "results"
+    assert main(["migrate", str(source), "--results-dir", str(out)]) == 0
+    new = load(path_for(old["machine"]["name"], reference["build"], out))
+    experiment = {e.id: e for e in experiments()}
+    assert new["experiments"]["memory/stride"]["fingerprint"] == experiment["memory/stride"].fingerprint
+    assert new["experiments"][VECTORIZATION]["fingerprint"] == "f" * 64
+    assert source.exists(), "a file outside the results folder is left where it was"

@@ -6,20 +6,21 @@ import json
 
 import pytest
 
-from bench.results import PUBLISHED, ResultsError, load, save
+from bench.results import RESULTS, ResultsError, files, load, save
+from tests.conftest import REFERENCES, VECTORIZATION
 
-VECTORIZATION = "computing-units/vectorization"
-
-
-def test_published_file_is_valid():
-    data = load(PUBLISHED)
-    assert VECTORIZATION in data["experiments"]
+PUBLISHED = REFERENCES[0]
 
 
-def test_save_round_trips(tmp_path, published):
+@pytest.mark.parametrize("path", files(RESULTS), ids=lambda p: p.name)
+def test_every_results_file_is_valid(path):
+    assert VECTORIZATION in load(path)["experiments"]
+
+
+def test_save_round_trips(tmp_path, reference):
     target = tmp_path / PUBLISHED.name
-    save(published, target)
-    assert load(target) == published
+    save(reference, target)
+    assert load(target) == reference
 
 
 def _point(data):
@@ -49,22 +50,25 @@ BAD_DOCUMENTS = {
     "unknown schema version": (_set(["schema_version"], 99), "field schema_version"),
     "unknown field": (_set(["machine", "colour"], "red"), "Additional properties"),
     "bad experiment id": (lambda d: d["experiments"].__setitem__("../../etc/passwd", {}), "field experiments"),
-    "bad sha256": (_set(["experiments", VECTORIZATION, "snippet_sha256"], "abc"), "snippet_sha256"),
+    "bad fingerprint": (_set(["experiments", VECTORIZATION, "fingerprint"], "abc"), "fingerprint"),
+    "bad build": (_set(["build"], "python 3"), "field build"),
     "edited median": (lambda d: _point(d).__setitem__("median_ns", 0.001), "its samples give"),
     "duplicate point": (
         lambda d: d["experiments"][VECTORIZATION]["points"].append(copy.deepcopy(_point(d))),
         "a second point",
     ),
-    "name differs from file": (_set(["machine", "name"], "some-other-machine"), "must match"),
+    "name differs from file": (_set(["machine", "name"], "some-other-machine"), "must match them"),
+    "build differs from file": (_set(["build"], "cpython-3.99"), "must match them"),
+    "schema 1": (_set(["schema_version"], 1), "python -m bench migrate"),
 }
 
 
 @pytest.mark.parametrize("kind", BAD_DOCUMENTS)
-def test_rejects_bad_document(kind, tmp_path, published):
+def test_rejects_bad_document(kind, tmp_path, reference):
     spoil, expected = BAD_DOCUMENTS[kind]
-    spoil(published)
+    spoil(reference)
     target = tmp_path / PUBLISHED.name
-    target.write_text(json.dumps(published))
+    target.write_text(json.dumps(reference))
     with pytest.raises(ResultsError) as error:
         load(target)
     assert target.name in str(error.value)
@@ -76,7 +80,7 @@ BAD_TEXT = {
     "empty": (lambda text: "", "not valid JSON at line 1"),
     "NaN": (lambda text: text.replace('"spread": ', '"spread": NaN, "x": ', 1), "NaN is not a number JSON allows"),
     "duplicate key": (
-        lambda text: text.replace('{\n "schema_version": 1,', '{"schema_version": 1, "schema_version": 1,', 1),
+        lambda text: text.replace('{\n "schema_version": 2,', '{"schema_version": 2, "schema_version": 2,', 1),
         "duplicate key 'schema_version'",
     ),
     "array at top level": (lambda text: f"[{text}]", "field (top level)"),
@@ -106,11 +110,11 @@ def test_missing_file_names_the_fix(tmp_path):
         load(tmp_path / "nowhere.json")
 
 
-def test_save_refuses_invalid_data_and_keeps_the_old_file(tmp_path, published):
+def test_save_refuses_invalid_data_and_keeps_the_old_file(tmp_path, reference):
     target = tmp_path / PUBLISHED.name
-    save(published, target)
+    save(reference, target)
     before = target.read_bytes()
-    broken = copy.deepcopy(published)
+    broken = copy.deepcopy(reference)
     broken["machine"]["name"] = "<b>bold</b>"
     with pytest.raises(ResultsError):
         save(broken, target)
@@ -118,17 +122,24 @@ def test_save_refuses_invalid_data_and_keeps_the_old_file(tmp_path, published):
     assert list(tmp_path.iterdir()) == [target]
 
 
-def test_interrupted_write_keeps_the_old_file(tmp_path, published, monkeypatch):
+def test_interrupted_write_keeps_the_old_file(tmp_path, reference, monkeypatch):
     target = tmp_path / PUBLISHED.name
-    save(published, target)
+    save(reference, target)
     before = target.read_bytes()
 
     def dump_then_die(data, out, **kwargs):
-        out.write('{"schema_version": 1, "mach')
+        out.write('{"schema_version": 2, "mach')
         raise KeyboardInterrupt
 
     monkeypatch.setattr(json, "dump", dump_then_die)
     with pytest.raises(KeyboardInterrupt):
-        save(published, target)
+        save(reference, target)
     assert target.read_bytes() == before
     assert list(tmp_path.iterdir()) == [target], "the temporary file was left behind"
+
+
+def test_a_stray_file_in_the_results_folder_is_named(tmp_path, reference):
+    save(reference, tmp_path / PUBLISHED.name)
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(ResultsError, match=r"notes.json not named <machine>.<build>.json"):
+        files(tmp_path)

@@ -6,8 +6,12 @@ import sys
 import numpy as np
 import pytest
 
+from bench import roles
 from bench.claims import claims_of
 from bench.discover import experiments, load, runs_here
+from bench.measure import REPEATS
+from bench.suite import Suite
+from bench.units import format_size
 
 EXPERIMENTS = experiments()
 IDS = [e.id for e in EXPERIMENTS]
@@ -23,15 +27,19 @@ def loaded(experiment):
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
 def test_runs_standalone(experiment):
-    """A reader copies the file and runs it: it prints a table with one row per quick size."""
+    """A reader runs the file: it prints the harness's statistic, one row per quick size, a column per variant."""
     module = loaded(experiment)
     done = subprocess.run(
         [sys.executable, str(experiment.path), "--quick"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert module.TITLE in done.stdout
+    assert f"median of {REPEATS['quick']} samples" in done.stdout
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    header = next(line for line in lines if line.startswith(module.SIZE_UNIT))
+    assert all(name in header for name in module.VARIANTS), header
     for n in module.QUICK_SIZES:
-        assert f"{n:,}" in done.stdout, f"no row for size {n}:\n{done.stdout}"
+        assert any(line.startswith(format_size(n, module.SIZE_UNIT)) for line in lines), f"no row for {n}"
 
 
 def answers(module, n) -> dict:
@@ -73,14 +81,17 @@ def test_agree_catches_a_wrong_answer(experiment):
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
 def test_claims_name_measured_points(experiment):
-    """Every claim names a declared variant at one of the full sizes, within the variant's limit."""
+    """Every claim names a declared variant at one of the full sizes, its roles resolved on each
+    reference machine, within the variant's limit."""
     module = load(experiment)
     limits = getattr(module, "LIMITS", {})
     claims = claims_of(module, str(experiment.path))
     assert claims, f"{experiment.id} declares no claims: say what the reader should see"
-    for claim in claims:
-        for variant, size in (claim.faster, claim.slower):
-            assert size <= limits.get(variant, size), f"{variant} does not run at {size}"
+    for machine in Suite.load().references:
+        for claim in claims:
+            for variant, size in (claim.faster, claim.slower):
+                n = roles.resolve(size, module.SIZES, machine.caches, roles.bytes_per_size(module), machine.label)
+                assert n <= limits.get(variant, n), f"{variant} does not run at {n} on {machine.label}"
 
 
 def _corrupt(answer):
