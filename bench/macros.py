@@ -30,7 +30,8 @@ from bench.units import format_ns, format_size
 STAMP_TOKEN = "<!-- bim:stamp -->"
 MACROS = [
     *("value", "ratio", "variants_table", "counters_table", "chart", "bar_chart", "knees", "claims", "claim"),
-    *("capacity", "latency_table", "builds_table", "stamp", "machine_table", "schema_fields", "budgets_table"),
+    *("capacity", "latency_table", "builds_table", "machines", "stamp", "machine_table", "schema_fields"),
+    "budgets_table",
 ]
 
 
@@ -56,16 +57,28 @@ class Site:
         self.shown.setdefault(self.page, set()).add(eid)
         return self.suite.fresh(self.known[eid])
 
-    def _point(self, eid: str, machine, entry: dict, variant: str, size) -> dict:
+    def _point(self, eid: str, machine, entry: dict, variant: str, size) -> dict | None:
+        """The point a page names on one machine; None on a reader's machine that cannot resolve the
+        role (its OS hides a cache size), which is then left out rather than failing the preview."""
         module = self.modules[eid]
         try:
             n = roles.resolve(size, module.SIZES, machine.caches, roles.bytes_per_size(module), machine.label)
         except roles.RoleError as error:
+            if not machine.reference:
+                return None
             raise PluginError(f"{self.page}: {eid}: {error}") from None
         for p in entry["points"]:
             if (p["variant"], p["size"]) == (variant, n):
                 return p
         raise PluginError(f"{self.page}: {eid} has no result for {variant!r} at size {n} on {machine.label}")
+
+    def _only(self, pairs: list, label: str | None) -> list:
+        """(machine, x) pairs, or the one of the machine labelled `label`; a label not shown is an error."""
+        if label is None:
+            return pairs
+        if label not in self.machines():
+            raise PluginError(f"{self.page}: no machine {label!r}; shown: {', '.join(self.machines())}")
+        return [(m, x) for m, x in pairs if m.label == label]
 
     def _display(self, eid: str, entry: dict) -> render.Display:
         return render.display(self.modules[eid], entry["unit"])
@@ -80,22 +93,26 @@ class Site:
 
     # The macros.
 
-    def value(self, eid: str, variant: str, size, per: int | None = None) -> str:
+    def value(self, eid: str, variant: str, size, per: int | None = None, machine: str | None = None) -> str:
         """One median per machine with its unit: '8.06 ns per element (m1), 5.2 ns per element (m2)';
-        with per=k, the time k units take. size may be a role ("L1d/2")."""
+        with per=k, the time k units take. size may be a role ("L1d/2"). With machine=label, that
+        machine's value alone, for a table in a tab per machine (see machines())."""
         values = []
-        for machine, entry in self._fresh(eid):
-            median = self._point(eid, machine, entry, variant, size)["median_ns"]
-            values.append((machine.label, format_ns(median * per) if per else self._display(eid, entry).fmt(median)))
-        return render.by_machine(values)
+        for each, entry in self._only(self._fresh(eid), machine):
+            if point := self._point(eid, each, entry, variant, size):
+                median = point["median_ns"]
+                shown = format_ns(median * per) if per else self._display(eid, entry).fmt(median)
+                values.append((each.label, shown))
+        return render.by_machine(values, alone=machine is not None)
 
-    def ratio(self, eid: str, faster: str, slower: str, size) -> str:
+    def ratio(self, eid: str, faster: str, slower: str, size, machine: str | None = None) -> str:
         """How many times faster one variant was than another, in one run, on each machine: '31× (m1), 40× (m2)'."""
         values = []
-        for machine, entry in self._fresh(eid):
-            fast, slow = (self._point(eid, machine, entry, v, size)["median_ns"] for v in (faster, slower))
-            values.append((machine.label, f"{slow / fast:.3g}×"))
-        return render.by_machine(values)
+        for each, entry in self._only(self._fresh(eid), machine):
+            fast, slow = (self._point(eid, each, entry, v, size) for v in (faster, slower))
+            if fast and slow:
+                values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
+        return render.by_machine(values, alone=machine is not None)
 
     def variants_table(self, eid: str) -> str:
         """Sizes down, variants across, one tab per machine: the median, ± half the interquartile range."""
@@ -165,14 +182,14 @@ class Site:
         ratios = [(m.label, f"{verdicts[index].ratio:.3g}×") for m, verdicts in judged.verdicts.items()]
         return f"{html.escape(claim.sentence(self.modules[eid].SIZE_UNIT))} (measured {render.by_machine(ratios)})"
 
-    def capacity(self, what: str) -> str:
-        """A capacity of each machine: L1d, L2, L3 (per core, shared), memory or disk."""
+    def capacity(self, what: str, machine: str | None = None) -> str:
+        """A capacity of each machine (or of one): L1d, L2, L3 (per core, shared), memory or disk."""
         values = []
-        for machine in self.suite.shown:
-            m = machine.data["machine"]
+        for each, _ in self._only([(m, None) for m in self.suite.shown], machine):
+            m = each.data["machine"]
             size = {"memory": m["memory_bytes"], "disk": m.get("disk_bytes"), **m["caches"]}[what]
-            values.append((machine.label, format_size(size, "bytes") if size else "unknown"))
-        return render.by_machine(values)
+            values.append((each.label, format_size(size, "bytes") if size else "unknown"))
+        return render.by_machine(values, alone=machine is not None)
 
     def latency_table(self, rows: list[dict]) -> str:
         """Measured latencies on each machine beside classic published ones. Each row: what, id,
@@ -190,7 +207,7 @@ class Site:
 
     def _latency(self, row: dict, machine, entry: dict) -> str:
         point = self._point(row["id"], machine, entry, row["variant"], row["size"])
-        return format_ns(point["median_ns"] * row.get("per", 1))
+        return format_ns(point["median_ns"] * row.get("per", 1)) if point else "–"
 
     def builds_table(self, eid: str, size: int) -> str:
         """Interpreters side by side: every variant at one size on every machine and build with a fresh result."""
@@ -205,6 +222,11 @@ class Site:
                 cells.append(self._display(eid, entry).fmt(p["median_ns"]) if p else "–")
             lines.append(f"| {html.escape(variant)} | {' | '.join(cells)} |")
         return "\n".join(lines)
+
+    def machines(self) -> list[str]:
+        """The labels of the machines the pages show, for a page that loops over them:
+        {% for m in machines() %}=== "{{ m }}" ... {{ value(..., machine=m) }}{% endfor %}."""
+        return [m.label for m in self.suite.shown]
 
     def stamp(self) -> str:
         """Where, when and with what the numbers on this page were measured (filled in after rendering)."""

@@ -111,8 +111,12 @@ def tabs(panels: list[tuple[str, str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def by_machine(values: list[tuple[str, str]]) -> str:
-    """Inline numbers for prose, each with its machine: '45.4 ns (amd-epyc-2c), 67.4 ns (intel-...)'."""
+def by_machine(values: list[tuple[str, str]], alone: bool = False) -> str:
+    """Inline numbers for prose, each with its machine: '45.4 ns (amd-epyc-2c), 67.4 ns (intel-...)';
+    alone, one machine's value without its name (a table in that machine's tab). A machine with no
+    fresh value shows as 'not yet re-measured'."""
+    if alone:
+        return values[0][1] if values else "not yet re-measured"
     return ", ".join(f"{value} ({html.escape(label)})" for label, value in values)
 
 
