@@ -1,9 +1,9 @@
 """Bandwidth staircase: how fast one core streams a working set, from L1 out to DRAM.
 
-A NumPy call costs about a microsecond before it touches any data, longer than reading 16 KiB
-from L1. So every call here streams the same 64 MiB, whatever the working set: a stride-0 view
-repeats the working set as many times as it takes, and one C loop walks the repeats. What is
-left is the time the core waits for bytes, and that depends on which cache holds them.
+A NumPy call has a fixed cost before it touches any data, longer than reading 16 KiB from L1.
+So every call here streams the same 64 MiB, whatever the working set: a stride-0 view repeats
+the working set as many times as it takes, and one C loop walks the repeats. What is left is
+the time the core waits for bytes, and that depends on which cache holds them.
 
 Run it:  python bandwidth.py            (16 KiB to 1 GiB, about fifteen seconds)
          python bandwidth.py --quick    (two sizes, a second)
@@ -19,9 +19,8 @@ UNIT = "byte"  # bytes read: a copy also writes as many as it reads
 SHOW_AS = "GB/s"
 SIZE_UNIT = "bytes"  # the working set: every byte the call touches
 QUICK_SIZES = [16 * 2**10, 2**20]
-# 16 KiB and 32 KiB fit in a 48 KiB L1d, up to 1 MiB in a 2 MiB L2, up to 128 MiB in a large L3;
-# 1 GiB is four times the 260 MiB L3 of the measuring machine, so it streams from DRAM.
-# Below 16 KiB the few tens of nanoseconds NumPy spends on each repeat start to show.
+# Every power of two from 16 KiB to 1 GiB: sizes inside and past each cache level; 1 GiB is past the
+# L3 of most machines, so it streams from DRAM. Below 16 KiB what NumPy spends on each repeat starts to show.
 SIZES = [2**k for k in range(14, 31)]
 LARGE_SIZES = [2**31]  # a second DRAM point, for machines with an L3 near 1 GiB
 BUDGET_S = 20

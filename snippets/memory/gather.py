@@ -23,13 +23,13 @@ TITLE = "Gathering 2**20 float64 values with np.take: consecutive versus random 
 UNIT = "gathered element"
 SIZE_UNIT = "bytes"  # the array gathered from: sizes are marked against the caches on the chart
 QUICK_SIZES = [16 * 2**10, 2**20]
-# ×4 steps from 16 KiB (inside L1) to 1 GiB (RAM only), crossing L2 (2 MiB) and L3 (260 MiB).
+# ×4 steps from 16 KiB (inside L1) to 1 GiB (RAM only on most machines), crossing L2 and L3.
 SIZES = [4**k * 2**14 for k in range(9)]
 # Past an L3 of up to 1 GiB (large server parts): 4 GiB to allocate, so only for readers who opt in.
 LARGE_SIZES = [4 * 2**30]
 BUDGET_S = 20
 GATHERED = 2**20  # values gathered per call, at every array size
-POOL_CALLS = 16  # calls before a pool is reused: 16 × 2**20 random lines (1 GiB) outgrow the L3
+POOL_CALLS = 16  # calls before a pool is reused: 16 × 2**20 random lines (1 GiB) outgrow most L3s
 
 
 def work(n):

@@ -19,9 +19,9 @@ TITLE = "A dependent random walk: i = next[i]"
 UNIT = "access"
 SIZE_UNIT = "bytes"  # the working set: sizes are marked against the caches on the chart
 QUICK_SIZES = [16 * 2**10, 2**20]
-# Every power of two from 4 KiB to 1 GiB; 16 KiB (L1), 1 MiB (L2), 64 MiB (L3), 1 GiB (DRAM) included.
+# Every power of two from 4 KiB to 1 GiB: sizes inside and past each cache level, and past the L3 of most machines.
 SIZES = [2**k for k in range(12, 31)]
-# DRAM even where the L3 holds several hundred MiB; the list alone takes seconds to build (make bench LARGE=1).
+# DRAM even past a very large L3; the list alone takes seconds to build (make bench LARGE=1).
 LARGE_SIZES = [4 * 2**30]
 BUDGET_S = 50
 STEPS = 20_000  # accesses per call: a few ms at DRAM latency

@@ -2,7 +2,7 @@
 
 One walk (i = next[i]) waits a full memory latency per step: the next address is the value being
 loaded. k walks on the same cycle do not depend on each other, so their loads can be in flight at
-once: the core keeps a few dozen misses outstanding, if its out-of-order window reaches that many
+once, as many as the core can keep outstanding, if its out-of-order window reaches that many
 independent loads. A 1 GiB array puts every step in DRAM; a 16 KiB one, in L1, is the control
 that shows the per-step overhead of each implementation, with no memory latency to hide.
 
@@ -22,7 +22,7 @@ QUICK_SIZES = [1, 64]
 SIZES = [2**k for k in range(11)]  # 1, 2, 4, ... 1024 walkers
 BUDGET_S = 20
 ACCESSES = 2**17  # per call, whatever k: k walkers take ACCESSES // k steps each
-ARRAYS = {"1 GiB": 2**30, "16 KiB": 16 * 2**10}  # DRAM (past any L3), and L1
+ARRAYS = {"1 GiB": 2**30, "16 KiB": 16 * 2**10}  # DRAM (past the L3 of most machines), and L1
 
 
 def work(n):
@@ -149,7 +149,7 @@ CLAIMS = [
     {"faster": ("numpy gather, 16 KiB", 1), "slower": ("numpy gather, 1 GiB", 1), "by_at_least": 1.5},
     # 1024 walkers: the misses overlap, and a DRAM access costs a fraction of the latency.
     {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("numpy gather, 1 GiB", 1), "by_at_least": 12},
-    # ... up to the number of misses the core can keep in flight: past a few hundred walkers, no gain.
+    # ... up to whatever bounds the misses in flight (miss slots, page walks): past a few hundred walkers, no gain.
     {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("numpy gather, 1 GiB", 256), "by_at_most": 1.5},
     # Python's interleaving hides much less: with 1024 walkers DRAM still costs it a multiple of L1.
     {"faster": ("python, 16 KiB", 1024), "slower": ("python, 1 GiB", 1024), "by_at_least": 1.8},

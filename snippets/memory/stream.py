@@ -1,7 +1,7 @@
 """STREAM from Python: the four kernels of McCalpin's memory-bandwidth benchmark, with NumPy and numexpr.
 
 copy (z = x), scale (z = s·x), add (z = x + y) and triad (z = x + s·y) do almost no arithmetic per
-byte, so their speed is the memory's. Each array is far larger than the last-level cache, and
+byte, so their speed is the memory's. Each array is far larger than most last-level caches, and
 bytes are counted as STREAM counts them: the arrays each kernel reads and writes, once. NumPy
 runs every kernel on one core and needs two passes for the triad; numexpr fuses it into one
 pass and can split the arrays between threads, so it measures what several cores draw together.
@@ -22,12 +22,12 @@ UNIT = "byte"  # bytes of memory traffic as STREAM counts it
 SHOW_AS = "GB/s"
 SIZE_UNIT = "bytes"  # per array; there are three
 QUICK_SIZES = [2**20, 4 * 2**20]
-# 4 MiB per array (12 MiB in all) sits in L3: the contrast. 512 MiB per array is twice the 260 MiB L3
-# of the measuring machine, the largest that fits the budget.
+# 4 MiB per array (12 MiB in all) sits in the L3 of many machines: the contrast. 512 MiB per array
+# (1.5 GiB in all) is past the L3 of most machines, and the largest that fits the budget.
 IN_CACHE, IN_DRAM = 4 * 2**20, 512 * 2**20
 SIZES = [IN_CACHE, IN_DRAM]
 # STREAM's own rule asks for each array to be at least four times the last-level cache: 1.25 GiB
-# here (3.75 GiB in all). Too slow for the budget, so opt-in.
+# (3.75 GiB in all) meets it for an L3 of up to 320 MiB. Too slow for the budget, so opt-in.
 LARGE_SIZES = [1280 * 2**20]
 BUDGET_S = 30
 
@@ -123,7 +123,7 @@ def agree(results):
 CLAIMS = [
     # In cache the same kernel runs faster than from DRAM.
     {"faster": ("scale, numpy", "L3/2"), "slower": ("scale, numpy", "L3*2"), "by_at_least": 1.6},
-    # Every core's misses in flight, and one pass instead of NumPy's two, beat NumPy's triad.
+    # Every core, and one pass instead of NumPy's two, beat NumPy's triad.
     {"faster": ("triad, numexpr all cores", "L3*2"), "slower": ("triad, numpy", "L3*2"), "by_at_least": 1.2},
 ]
 

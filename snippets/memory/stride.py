@@ -3,11 +3,12 @@
 Memory moves in whole cache lines (64 bytes on x86 and most ARM cores). Reading every value of a
 contiguous array uses all eight float64 values of each line; reading every 2nd, 4th, 8th value
 uses 4, 2, 1 of them, so the bytes moved per value read grow with the stride until the stride
-spans a line. Past that, every value read costs one line from RAM, whatever the stride: the
-cost per value should stop growing.
+spans a line. Past that, every value read needs at least a line of its own; whether the cost per
+value stops growing there depends on the machine (its prefetchers, its TLB, its cache sets).
 
-Every call reads the same number of values. The array is 1 GiB, four times the L3, and each call
-starts where no recent call has read, so that every line comes from RAM, not from a cache.
+Every call reads the same number of values. The array is 1 GiB, larger than the L3 of most
+machines, and each call starts where no recent call has read, so that every line comes from RAM,
+not from a cache.
 
 Run it:  python stride.py            (full strides, a few seconds)
          python stride.py --quick    (two strides, a second or two)
@@ -23,8 +24,8 @@ SIZE_UNIT = "byte stride"  # a size is the distance between two values read, not
 QUICK_SIZES = [8, 64]
 SIZES = [8, 16, 32, 64, 128, 256, 512, 1024, 4096]
 BUDGET_S = 15
-ARRAY_BYTES = 2**30  # read from RAM at every stride: larger than this machine's 260 MiB L3
-TOUCHED = 2**17  # values read per call, at every stride; the copy's 1 MiB output stays in L2
+ARRAY_BYTES = 2**30  # read from RAM at every stride: larger than the L3 of most machines
+TOUCHED = 2**17  # values read per call, at every stride; the copy's 1 MiB output stays in the caches
 LINE = 64
 
 
@@ -87,7 +88,7 @@ CLAIMS = [
     # Below a line, the cost per value grows with the bytes per value moved.
     {"faster": ("sum", 8), "slower": ("sum", 64), "by_at_least": 2.5},
     {"faster": ("copy", 8), "slower": ("copy", 64), "by_at_least": 3},
-    # One value per page costs more than one per line: the prefetchers stop at page boundaries.
+    # One value per 4 KiB costs more than one per line; why, and how much, differs between machines.
     {"faster": ("sum", 64), "slower": ("sum", 4096), "by_at_least": 1.5},
 ]
 

@@ -23,9 +23,9 @@ TITLE = "Summing an m × m float64 matrix row by row or column by column, in C o
 UNIT = "element"
 SIZE_UNIT = "bytes"  # one matrix: sizes are marked against the caches on the chart
 QUICK_SIZES = [2**18, 2**20]
-# ×4 steps from 256 KiB (inside L2) to 256 MiB (about the L3).
+# ×4 steps from 256 KiB (inside L2) to 256 MiB (past the L3 of many machines, not all).
 SIZES = [4**k * 2**18 for k in range(6)]
-# Only in RAM on this machine, but a column-wise pass takes over a second: for readers who opt in.
+# Past the L3 of nearly any machine, but a column-wise pass can take a second: for readers who opt in.
 LARGE_SIZES = [2**30]
 BUDGET_S = 15
 
