@@ -100,6 +100,8 @@ def _panels(count: int, *, width: float, height: float, **share):
     axes = list(axes.flat)
     for ax in axes[count:]:
         ax.set_visible(False)
+    for ax in axes:
+        ax.xaxis.set_tick_params(labelbottom=True)  # a shared x axis hides them above the last row
     return fig, axes[:count]
 
 
