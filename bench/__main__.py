@@ -8,8 +8,9 @@ from bench.check import check
 from bench.claims import ClaimError
 from bench.compare import compare
 from bench.config import ConfigError
+from bench.contract import contracts
 from bench.discover import ContractError, experiments
-from bench.migrate import migrate
+from bench.migrate import migrate, rename
 from bench.results import RESULTS, ResultsError
 from bench.run import run
 
@@ -17,7 +18,7 @@ from bench.run import run
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Bits in Motion measurement harness.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="experiment ids found under snippets/")
+    commands.add_parser("list", help="experiment ids found under snippets/, each snippet's contract checked")
     run_cmd = commands.add_parser("run", help="measure experiments into results/<machine>.<build>.json")
     run_cmd.add_argument("ids", nargs="*", help="experiment ids (default: all)")
     run_cmd.add_argument("--quick", action="store_true", help="small sizes, into .bench-quick/ (never published)")
@@ -33,12 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     migrate_cmd = commands.add_parser("migrate", help="upgrade results files written before schema 2")
     migrate_cmd.add_argument("files", nargs="+", type=Path)
     migrate_cmd.add_argument("--results-dir", type=Path, default=RESULTS, help="where the upgraded files go")
+    rename_cmd = commands.add_parser("rename", help="move an experiment's results to its new id in every results file")
+    rename_cmd.add_argument("old")
+    rename_cmd.add_argument("new")
+    rename_cmd.add_argument("--results-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
     try:
         if args.command == "list":
-            for experiment in experiments():
-                print(experiment.id)
+            for eid in contracts(experiments()):
+                print(eid)
             return 0
         if args.command == "run":
             if args.quick and args.large:
@@ -48,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             return check(args.ids, args.results_dir)
         if args.command == "migrate":
             return migrate(args.files, args.results_dir)
+        if args.command == "rename":
+            return rename(args.old, args.new, args.results_dir)
         return compare(args.a, args.b)
     except (ContractError, ClaimError, ResultsError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -8,8 +8,9 @@ reader's) is shown beside the references, its false claims marked but never a pr
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.claims import Claim, ClaimError, Verdict, claims_of, judge
-from bench.discover import Experiment, by_id, load
+from bench.claims import ClaimError, Verdict, judge
+from bench.contract import Contract, contracts
+from bench.discover import Experiment, by_id
 from bench.results import RESULTS
 from bench.suite import Machine, Suite
 
@@ -19,9 +20,8 @@ class Judged:
     """One experiment's claims on each machine where its result is fresh."""
 
     experiment: Experiment
-    module: object
-    claims: list[Claim]
-    verdicts: dict[Machine, list[Verdict]] = field(default_factory=dict)
+    contract: Contract
+    verdicts: dict[Machine, dict[str, Verdict]] = field(default_factory=dict)  # claim name -> verdict
     errors: dict[Machine, str] = field(default_factory=dict)  # claims a machine cannot judge, and why
     stale: list[Machine] = field(default_factory=list)  # reference machines to re-measure
 
@@ -30,19 +30,17 @@ class Judged:
         if not any(m.reference for m in self.verdicts):
             return [f"{eid} is fresh on no reference machine: run `{self.experiment.rerun_command}` on one of them"]
         found = [f"{m.label}: {error}" for m, error in self.errors.items() if m.reference]
-        false = [v for m, verdicts in self.verdicts.items() if m.reference for v in verdicts if not v.holds]
+        false = [v for m, verdicts in self.verdicts.items() if m.reference for v in verdicts.values() if not v.holds]
         return found + [f"false claim on {v.machine}: {v.text}: measured {v.ratio:.2f}× ({eid})" for v in false]
 
 
-def judge_all(suite: Suite, experiment: Experiment, module=None, also: tuple[Machine, ...] = ()) -> Judged:
+def judge_all(suite: Suite, experiment: Experiment, contract: Contract, also: tuple[Machine, ...] = ()) -> Judged:
     """The claims on every shown machine, and on `also` (another build just measured, say)."""
-    module = module or load(experiment)
-    claims = claims_of(module, str(experiment.path))
-    judged = Judged(experiment, module, claims, stale=suite.stale_references(experiment))
+    judged = Judged(experiment, contract, stale=suite.stale_references(experiment))
     extra = [(m, e) for m in also if m not in suite.shown and (e := m.entry(experiment)) is not None]
     for machine, entry in suite.fresh(experiment) + extra:
         try:
-            judged.verdicts[machine] = [judge(c, entry, module, machine, experiment.id) for c in claims]
+            judged.verdicts[machine] = {name: judge(c, entry, contract, machine) for name, c in contract.claims.items()}
         except ClaimError as error:
             judged.errors[machine] = str(error)
     return judged
@@ -51,11 +49,12 @@ def judge_all(suite: Suite, experiment: Experiment, module=None, also: tuple[Mac
 def report(judged: Judged) -> list[str]:
     """Lines for the terminal: each claim, then its ratio on each machine."""
     eid, lines = judged.experiment.id, []
-    machines = list(judged.verdicts)
-    for i, claim in enumerate(judged.claims):
-        cells = list(zip(machines, [judged.verdicts[m][i] for m in machines], strict=True))
+    for name, claim in judged.contract.claims.items():
+        cells = [(m, verdicts[name]) for m, verdicts in judged.verdicts.items()]
         false_on_reference = any(not v.holds for m, v in cells if m.reference)
-        lines.append(f"{'FALSE' if false_on_reference else 'ok':<6}{eid}: {claim.sentence(judged.module.SIZE_UNIT)}")
+        lines.append(
+            f"{'FALSE' if false_on_reference else 'ok':<6}{eid} {name}: {claim.sentence(judged.contract.size_unit)}"
+        )
         lines += [f"        {v.describe()}{'' if m.reference else ' (not a reference machine)'}" for m, v in cells]
     lines += [f"ERROR {eid} on {m.label}: {error}" for m, error in judged.errors.items()]
     lines += [
@@ -68,10 +67,12 @@ def report(judged: Judged) -> list[str]:
 
 def check(ids: list[str] | None = None, directory: Path = RESULTS) -> int:
     """Print each claim's verdict per machine; exit status 1 on any problem."""
-    suite = Suite.load(directory)
+    chosen = by_id(ids or [])
+    known = contracts(chosen)
+    suite = Suite.load(directory, known)
     problems = []
-    for experiment in by_id(ids or []):
-        judged = judge_all(suite, experiment)
+    for experiment in chosen:
+        judged = judge_all(suite, experiment, known[experiment.id])
         print("\n".join(report(judged)))
         problems += judged.problems()
     names = ", ".join(m.label for m in suite.references)

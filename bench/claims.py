@@ -1,15 +1,23 @@
-"""Claims: declared once in a snippet as data, rendered as a sentence, checked on every machine.
+"""Claims: declared once in a snippet as data, under a stable name, and checked on every machine.
 
-A size in a claim is an int of SIZES, or a role ("L1d/2", "L3*4") that each machine resolves
-from its own caches, so one claim can say "in L1" and mean the right size everywhere.
+Every claim is one of two kinds, each written once:
+
+    "numpy-beats-the-loop": {"faster": "numpy", "slower": "python loop", "at": "L2/2", "by_at_least": 20}
+    "dram-costs-numpy": {"variant": "numpy", "faster_at": "L2/2", "slower_at": "L3*2", "by_at_least": 2}
+
+two variants at one size, or one variant at two sizes. A size is an int of SIZES, or a role
+("L1d/2", "L3*2") that each machine resolves from its own caches. A page names a claim by its key.
 """
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass
 
 from bench import roles
 from bench.units import format_size
 
 BOUNDS = ("by_at_least", "by_at_most")
+KINDS = {"variants": {"faster", "slower", "at"}, "sizes": {"variant", "faster_at", "slower_at"}}
+NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 class ClaimError(Exception):
@@ -18,26 +26,13 @@ class ClaimError(Exception):
 
 @dataclass(frozen=True)
 class Claim:
+    name: str
+    raw: dict  # as declared, so that it can travel as JSON
     faster: tuple[str, int | str]
     slower: tuple[str, int | str]
     bound: str  # one of BOUNDS
     factor: float
-    at_size: bool = True  # False when the experiment has a single size: the sentence omits it
-
-    @classmethod
-    def parse(cls, raw: dict, where: str) -> "Claim":
-        bounds = [b for b in BOUNDS if b in raw]
-        if set(raw) != {"faster", "slower", *bounds} or len(bounds) != 1:
-            raise ClaimError(f"{where}: a claim has keys faster, slower and one of {BOUNDS}; got {sorted(raw)}")
-        points = []
-        for key in ("faster", "slower"):
-            variant, size = raw[key]
-            if not isinstance(variant, str) or not isinstance(size, int | str):
-                raise ClaimError(f"{where}: claim {key} must be (variant name, size or role), got {raw[key]!r}")
-            if roles.is_role(size):
-                roles.check_role(size, where)
-            points.append((variant, size))
-        return cls(points[0], points[1], bounds[0], float(raw[bounds[0]]))
+    at_size: bool  # False when the experiment has a single size: the sentence omits it
 
     @property
     def uses_roles(self) -> bool:
@@ -45,13 +40,51 @@ class Claim:
 
     def sentence(self, size_unit: str) -> str:
         (fv, fn), (sv, sn) = self.faster, self.slower
-        faster = f"{fv} at {roles.describe(fn, size_unit)}" if self.at_size else fv
-        slower = sv if sn == fn else f"{sv} at {roles.describe(sn, size_unit)}"
-        if fv == sv and fn != sn:
-            slower = f"at {roles.describe(sn, size_unit)}"
-        if self.bound == "by_at_least":
-            return f"{faster} is at least {self.factor:g}× faster than {slower}"
-        return f"{faster} is at most {self.factor:g}× faster than {slower}"
+        size = roles.describe
+        if fv == sv:
+            text = f"{fv} at {size(fn, size_unit)} is at {{}} {self.factor:g}× faster than at {size(sn, size_unit)}"
+        else:
+            where = f" at {size(fn, size_unit)}" if self.at_size else ""
+            text = f"{fv} is at {{}} {self.factor:g}× faster than {sv}{where}"
+        return text.format("least" if self.bound == "by_at_least" else "most")
+
+
+def parse_claims(declared, contract, where: str) -> dict[str, Claim]:
+    """CLAIMS as {name: Claim}, each naming declared variants at sizes of SIZES or at roles."""
+    if not isinstance(declared, dict):
+        raise ClaimError(f'{where}: CLAIMS maps claim names to claims: {{"numpy-beats-the-loop": {{...}}}}')
+    return {name: _parse(name, raw, contract, where) for name, raw in declared.items()}
+
+
+def _parse(name, raw, contract, where: str) -> Claim:
+    if not (isinstance(name, str) and NAME.fullmatch(name)):
+        raise ClaimError(f"{where}: claim name {name!r}: use lowercase words joined by hyphens")
+    bounds = [b for b in BOUNDS if isinstance(raw, dict) and b in raw]
+    kinds = [k for k, keys in KINDS.items() if isinstance(raw, dict) and set(raw) == keys | set(bounds)]
+    if len(bounds) != 1 or len(kinds) != 1:
+        raise ClaimError(
+            f"{where}: claim {name!r} has keys {sorted(raw) if isinstance(raw, dict) else raw!r}; a claim is "
+            '{"faster", "slower", "at"} or {"variant", "faster_at", "slower_at"}, plus by_at_least or by_at_most'
+        )
+    if kinds[0] == "variants":
+        faster, slower = (raw["faster"], raw["at"]), (raw["slower"], raw["at"])
+    else:
+        faster, slower = (raw["variant"], raw["faster_at"]), (raw["variant"], raw["slower_at"])
+    factor = raw[bounds[0]]
+    if not (isinstance(factor, int | float) and factor > 0):
+        raise ClaimError(f"{where}: claim {name!r}: {bounds[0]} must be a positive number")
+    for variant, size in (faster, slower):
+        if variant not in contract.variants:
+            raise ClaimError(
+                f"{where}: claim {name!r} names variant {variant!r}; declared: {', '.join(contract.variants)}"
+            )
+        if roles.is_role(size):
+            roles.check_role(size, where)
+            if contract.bytes_per_size is None:
+                raise ClaimError(f"{where}: claim {name!r} uses role {size!r}, but its sizes are not working sets")
+        elif size not in contract.sizes:
+            raise ClaimError(f"{where}: claim {name!r} names size {size!r}, not one of SIZES")
+    return Claim(name, raw, faster, slower, bounds[0], float(factor), len(contract.sizes) > 1)
 
 
 @dataclass(frozen=True)
@@ -73,36 +106,20 @@ class Verdict:
         return f"{self.ratio:.2f}× on {self.machine}{where} — {state}"
 
 
-def claims_of(module, where: str) -> list[Claim]:
-    """The module's CLAIMS, parsed, each naming a declared variant at one of SIZES or at a role."""
-    claims = [replace(Claim.parse(raw, where), at_size=len(module.SIZES) > 1) for raw in module.CLAIMS]
-    for claim in claims:
-        for variant, size in (claim.faster, claim.slower):
-            if variant not in module.VARIANTS:
-                raise ClaimError(f"{where}: claim names variant {variant!r}; declared: {', '.join(module.VARIANTS)}")
-            if roles.is_role(size) and roles.bytes_per_size(module) is None:
-                raise ClaimError(f"{where}: claim uses role {size!r}, but its sizes are not working sets")
-            if not roles.is_role(size) and size not in module.SIZES:
-                raise ClaimError(f"{where}: claim names ({variant!r}, {size}), not a variant at one of SIZES")
-    return claims
-
-
-def judge(claim: Claim, entry: dict, module, machine, where: str) -> Verdict:
+def judge(claim: Claim, entry: dict, contract, machine) -> Verdict:
     """Check one claim against one machine's result for the experiment (machine: a suite.Machine)."""
     try:
         sizes = [
-            roles.resolve(size, module.SIZES, machine.caches, roles.bytes_per_size(module), machine.label)
+            roles.resolve(size, contract.sizes, machine.caches, contract.bytes_per_size, machine.label)
             for _, size in (claim.faster, claim.slower)
         ]
     except roles.RoleError as error:
-        raise ClaimError(f"{where}: {error}") from None
+        raise ClaimError(f"{contract.id}: {error}") from None
     points = {(p["variant"], p["size"]): p for p in entry["points"]}
     wanted = [(claim.faster[0], sizes[0]), (claim.slower[0], sizes[1])]
     missing = [pt for pt in wanted if pt not in points]
     if missing:
-        raise ClaimError(
-            f"{where}: {machine.label} has no point {missing[0]} for claim '{claim.sentence(module.SIZE_UNIT)}'"
-        )
+        raise ClaimError(f"{contract.id}: {machine.label} has no point {missing[0]} for claim {claim.name!r}")
     fast, slow = points[wanted[0]], points[wanted[1]]
     ratio = slow["median_ns"] / fast["median_ns"]
     if claim.bound == "by_at_least":
@@ -111,6 +128,6 @@ def judge(claim: Claim, entry: dict, module, machine, where: str) -> Verdict:
     else:
         holds = ratio <= claim.factor
         stable = slow["p75_ns"] / fast["p25_ns"] <= claim.factor
-    text = claim.sentence(module.SIZE_UNIT)
-    resolved = " vs ".join(format_size(n, module.SIZE_UNIT) for n in sizes) if claim.uses_roles else ""
+    text = claim.sentence(contract.size_unit)
+    resolved = " vs ".join(format_size(n, contract.size_unit) for n in sizes) if claim.uses_roles else ""
     return Verdict(claim, text, machine.label, ratio, holds, holds and stable, (sizes[0], sizes[1]), resolved)

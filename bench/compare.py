@@ -3,8 +3,9 @@ machines, or one machine under two interpreters."""
 
 from pathlib import Path
 
-from bench.claims import ClaimError, claims_of, judge
-from bench.discover import experiments, load
+from bench.claims import ClaimError, judge
+from bench.contract import contracts
+from bench.discover import experiments
 from bench.results import load as load_results
 from bench.suite import Machine
 
@@ -12,11 +13,11 @@ from bench.suite import Machine
 def compare(path_a: Path, path_b: Path) -> int:
     machines = [Machine(path, load_results(path), reference=False) for path in (path_a, path_b)]
     rows = []
-    for experiment in experiments():
-        module = load(experiment)
-        for claim in claims_of(module, str(experiment.path)):
-            cells = [_ratio(claim, machine, experiment, module) for machine in machines]
-            rows.append((claim.sentence(module.SIZE_UNIT), *cells))
+    known = experiments()
+    for experiment, contract in zip(known, contracts(known).values(), strict=True):
+        for claim in contract.claims.values():
+            cells = [_ratio(claim, machine, experiment, contract) for machine in machines]
+            rows.append((claim.sentence(contract.size_unit), *cells))
     width = max([len(r[0]) for r in rows] + [5])
     print(f"{'claim':<{width}}  {machines[0].label:>28}  {machines[1].label:>28}")
     for text, left, right in rows:
@@ -25,12 +26,12 @@ def compare(path_a: Path, path_b: Path) -> int:
     return 0
 
 
-def _ratio(claim, machine: Machine, experiment, module) -> str:
+def _ratio(claim, machine: Machine, experiment, contract) -> str:
     entry = machine.data["experiments"].get(experiment.id)
     if entry is None or entry["quick"]:
         return "not measured"
     try:
-        verdict = judge(claim, entry, module, machine, experiment.id)
+        verdict = judge(claim, entry, contract, machine)
     except ClaimError:
         return "not measured"
     stale = " stale" if entry["fingerprint"] != experiment.fingerprint else ""

@@ -85,19 +85,24 @@ def distinct_name(host: dict, stored: dict[str, list[dict]]) -> str:
 
 
 def describe() -> dict:
-    """The hardware and OS part of the provenance."""
+    """The hardware and OS part of the provenance; text the results schema would refuse (a colon,
+    say) becomes a space, so an unusual CPU string cannot cost a run its results."""
     return {
         "name": machine_name(),
-        "cpu": cpu_model(),
+        "cpu": _plain(cpu_model()),
         "logical_cores": os.cpu_count(),
         "physical_cores": psutil.cpu_count(logical=False),
         "caches": caches(),
         "memory_bytes": psutil.virtual_memory().total,
         "disk_bytes": shutil.disk_usage(tempfile.gettempdir()).total,
         "os": platform.system(),
-        "kernel": platform.release(),
+        "kernel": _plain(platform.release()),
         "virtualized": virtualized(),
     }
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9 .,;_+@()/#=-]+", " ", text).strip()[:200] or "unknown"
 
 
 def _sysctl(name: str) -> str | None:

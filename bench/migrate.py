@@ -12,9 +12,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from bench.discover import ROOT, SNIPPETS
+from bench.discover import ROOT, SNIPPETS, by_id
 from bench.fingerprint import fingerprint
-from bench.results import RESULTS, SCHEMA_VERSION, ResultsError, path_for, save
+from bench.results import RESULTS, SCHEMA_VERSION, ResultsError, files, load, path_for, save
 from bench.software import build_of
 
 
@@ -53,3 +53,20 @@ def _source(eid: str, sha256: str) -> str | None:
         if blob.returncode == 0 and hashlib.sha256(blob.stdout).hexdigest() == sha256:
             return blob.stdout.decode("utf-8")
     return None
+
+
+def rename(old: str, new: str, directory: Path = RESULTS) -> int:
+    """After `git mv snippets/<old>.py snippets/<new>.py`: every results file keeps its result under
+    the new id. The fingerprint does not depend on the file's name, so a result stays fresh."""
+    by_id([new])  # the snippet must exist under its new name
+    for path in files(directory):
+        data = load(path)
+        if old not in data["experiments"]:
+            continue
+        if new in data["experiments"]:
+            raise ResultsError(f"{path.name} already holds results for {new}; nothing renamed in it")
+        data["experiments"][new] = data["experiments"].pop(old)
+        data["experiments"] = dict(sorted(data["experiments"].items()))
+        save(data, path)
+        print(f"{path.name}: {old} -> {new}")
+    return 0

@@ -20,9 +20,9 @@ class Display:
     fmt: Callable[[float], str]
 
 
-def display(module, unit: str) -> Display:
+def display(contract) -> Display:
     """Time per unit by default; SHOW_AS = "GB/s" (with UNIT = "byte") shows bandwidth instead."""
-    rate = getattr(module, "SHOW_AS", None)
+    rate, unit = contract.show_as, contract.unit
     if rate is None:
         return Display(f"ns per {unit}", lambda ns: ns, lambda ns: f"{format_ns(ns)} per {html.escape(unit)}")
     scale = RATES[rate]

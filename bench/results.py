@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,8 @@ RESULTS = ROOT / "results"
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 SCHEMA_VERSION = 2
 FILE_NAME = re.compile(r"(?P<machine>[a-z0-9][a-z0-9-]*)\.(?P<build>[a-z]+-[0-9]+\.[0-9]+t?)\.json")
+MAX_BYTES = 64 * 2**20  # a results file of a few dozen experiments is well under 1 MiB
+STATS = ("median_ns", "min_ns", "p25_ns", "p75_ns", "spread")
 
 
 class ResultsError(Exception):
@@ -51,18 +54,15 @@ def files(directory: Path = RESULTS) -> list[Path]:
 def load(path: Path) -> dict:
     """Parse and validate a results file, or raise ResultsError saying what is wrong and where."""
     fix = f"restore it with `git checkout -- {_show(path)}` or re-measure with `make bench`"
+    text = _read(path, fix)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsError(f"{_show(path)}: no such results file; measure with `make bench`") from None
-    except UnicodeDecodeError as error:
-        raise ResultsError(f"{_show(path)}: not UTF-8 text ({error.reason}); {fix}") from None
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants, parse_float=_finite)
     except json.JSONDecodeError as error:
         raise ResultsError(
             f"{_show(path)}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); {fix}"
         ) from None
+    except RecursionError:
+        raise ResultsError(f"{_show(path)}: nested too deeply to be a results file; {fix}") from None
     except ValueError as error:
         raise ResultsError(f"{_show(path)}: {error}; {fix}") from None
     if isinstance(data, dict) and data.get("schema_version") == 1:
@@ -71,8 +71,30 @@ def load(path: Path) -> dict:
     return data
 
 
+def _read(path: Path, fix: str) -> str:
+    """The file's text, provided it is a regular file of sane size: a folder, a FIFO (which would
+    block), a link (which could point anywhere) or a huge file is named, not read."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        raise ResultsError(f"{_show(path)}: no such results file; measure with `make bench`") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise ResultsError(f"{_show(path)}: a symbolic link, not a results file; replace it with the file itself")
+    if not stat.S_ISREG(info.st_mode):
+        raise ResultsError(f"{_show(path)}: not a regular file (a folder, a FIFO, a device); remove it")
+    if info.st_size > MAX_BYTES:
+        raise ResultsError(
+            f"{_show(path)}: {info.st_size:,} bytes, over the {MAX_BYTES:,} a results file may have; {fix}"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ResultsError(f"{_show(path)}: not UTF-8 text ({error.reason}); {fix}") from None
+
+
 def validate(data, path: Path) -> None:
     """Schema first (types, ranges, safe text), then what a schema cannot say."""
+    _plain_values(data, path)
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -92,12 +114,13 @@ def validate(data, path: Path) -> None:
             if key in seen:
                 raise ResultsError(f"{_show(path)}: field {where}: a second point for {key}")
             seen.add(key)
-            expected = summarize(point["samples_ns"])["median_ns"]
-            if not math.isclose(point["median_ns"], expected, rel_tol=1e-9):
-                raise ResultsError(
-                    f"{_show(path)}: field {where}.median_ns is {point['median_ns']} but its samples give "
-                    f"{expected}; the file was edited by hand, re-measure with `make bench ONLY={eid}`"
-                )
+            expected = summarize(point["samples_ns"])
+            for stat_name in STATS:
+                if not math.isclose(point[stat_name], expected[stat_name], rel_tol=1e-9, abs_tol=1e-12):
+                    raise ResultsError(
+                        f"{_show(path)}: field {where}.{stat_name} is {point[stat_name]} but its samples give "
+                        f"{expected[stat_name]}; the file was edited by hand, re-measure with `make bench ONLY={eid}`"
+                    )
 
 
 def save(data: dict, path: Path) -> None:
@@ -109,10 +132,31 @@ def save(data: dict, path: Path) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=1, ensure_ascii=False, allow_nan=False)
             out.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone to read
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _plain_values(node, path: Path, where: str = "") -> None:
+    """What a schema cannot refuse: JSON Schema patterns match with re.search, where $ also matches
+    before a final newline, so a line break in any text field is refused here; and a number must be
+    finite (an infinite one would render as 'inf×' and pass every claim)."""
+    if isinstance(node, str) and any(c in node for c in "\n\r\x0b\x0c\u2028\u2029"):
+        raise ResultsError(f"{_show(path)}: field {where or '(top level)'}: a line break in a text field")
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ResultsError(f"{_show(path)}: field {where}: {node} is not a finite number")
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        _plain_values(value, path, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}".lstrip("."))
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
 
 
 def _no_duplicate_keys(pairs):

@@ -55,10 +55,3 @@ def resolve(size, sizes: list[int], caches: dict, bytes_per_size: float | None, 
             f"({format_size(round(target * bytes_per_size), 'bytes')}): add one to SIZES"
         )
     return max(fitting)
-
-
-def bytes_per_size(module) -> float | None:
-    """Bytes of working set per unit of size, or None when sizes are not working sets (a stride)."""
-    if hasattr(module, "working_set"):
-        return module.working_set(1_000_000) / 1_000_000
-    return 1.0 if module.SIZE_UNIT == "bytes" else None

@@ -1,7 +1,19 @@
-"""`python -m bench run`: measure experiments in fresh subprocesses and merge them into
-results/<machine>.<build>.json, this machine's file for the interpreter that measured."""
+"""`python -m bench run`: measure experiments in fresh subprocesses into results/<machine>.<build>.json,
+this machine's file for the interpreter that measured.
 
+Nothing measured is lost to a fault elsewhere: each experiment is validated as soon as it is
+measured and saved on its own, under a lock, merged into the file as it is on disk then (so two
+runs at once keep both); a bad experiment costs only itself. The worker runs in a process group
+of its own, in a temporary folder the harness owns: a timeout, Ctrl-C or SIGTERM stops the whole
+group and removes the folder.
+"""
+
+import contextlib
+import fcntl
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -9,13 +21,12 @@ from pathlib import Path
 
 from bench import machine
 from bench.check import judge_all, report
-from bench.claims import claims_of
-from bench.discover import ROOT, Experiment, by_id, load, runs_here
-from bench.fingerprint import fingerprint
-from bench.results import RESULTS, SCHEMA_VERSION, ResultsError, files, path_for, save
+from bench.contract import Contract, contract
+from bench.discover import ROOT, ContractError, Experiment, by_id
+from bench.results import RESULTS, SCHEMA_VERSION, ResultsError, files, path_for, save, validate
 from bench.results import load as load_results
 from bench.stats import summarize
-from bench.suite import Suite
+from bench.suite import Machine, Suite, conforms
 
 QUICK_DIR = ROOT / ".bench-quick"  # quick results are for smoke tests and never land in results/
 QUICK_TIMEOUT_S = 120
@@ -27,7 +38,7 @@ class MeasureError(Exception):
 
 
 def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool = False, python: str | None = None):
-    """Measure, then write the file once, atomically; an interrupted run leaves the old file as it was."""
+    """Measure each experiment and save it as soon as it is measured; exit status 1 if any failed."""
     directory = directory or (QUICK_DIR if quick else RESULTS)
     python = python or sys.executable
     chosen = by_id(ids)
@@ -35,25 +46,24 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
     host["name"] = machine.distinct_name(host, _stored_machines(directory))
     build = interpreter_build(python)
     target = path_for(host["name"], build, directory)
-    data = load_results(target) if target.exists() else {"schema_version": SCHEMA_VERSION, "experiments": {}}
+    _fail_fast(host, build, target)
     failed, measured = [], []
-    for experiment in chosen:
-        print(f"{experiment.id}: measuring{' (quick)' if quick else ''} with {build}...", flush=True)
-        try:
-            module = load(experiment)
-            entry = measure_one(experiment, module, quick, large, python)
-        except MeasureError as error:
-            print(f"{experiment.id}: FAILED: {error}", file=sys.stderr)
-            failed.append(experiment.id)
-            continue
-        data["experiments"][experiment.id] = entry
-        measured.append(experiment)
-        _report_time(experiment, module, entry, quick, large)
+    with _stopped_by_sigterm():
+        for experiment in chosen:
+            print(f"{experiment.id}: measuring{' (quick)' if quick else ''} with {build}...", flush=True)
+            try:
+                known = contract(experiment)
+                entry = measure_one(experiment, known, quick, large, python)
+                _save(entry, experiment, known, host, build, target)
+            except (MeasureError, ContractError, ResultsError) as error:
+                print(f"{experiment.id}: FAILED: {error}", file=sys.stderr)
+                failed.append(experiment.id)
+                continue
+            measured.append(experiment)
+            _report_time(experiment, known, entry, quick, large)
     if not measured:
         print(f"nothing measured; {target} left as it was", file=sys.stderr)
         return 1
-    data["machine"], data["build"] = host, build
-    save(data, target)
     print(f"wrote {target}")
     if not quick:
         _report_claims(measured, directory, target)
@@ -68,40 +78,112 @@ def interpreter_build(python: str) -> str:
     return done.stdout.strip()
 
 
-def measure_one(experiment: Experiment, module, quick: bool, large: bool = False, python: str = sys.executable) -> dict:
+def measure_one(experiment: Experiment, known: Contract, quick: bool, large: bool = False, python=sys.executable):
     """Run bench.measure for one experiment in a fresh interpreter, bounded by twice its budget
-    (ten times with the opt-in LARGE_SIZES)."""
-    if not runs_here(module):
-        raise MeasureError(f"needs {' or '.join(module.PLATFORMS)}; this is {sys.platform}")
-    claims_of(module, str(experiment.path))  # a malformed claim fails before spending the budget
-    before = fingerprint(experiment.path.read_text(encoding="utf-8"))
-    timeout = QUICK_TIMEOUT_S if quick else (LARGE_TIMEOUT_FACTOR if large else 2) * module.BUDGET_S
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "points.json"
+    (ten times with the opt-in LARGE_SIZES); the entry it returns is not yet validated."""
+    if not known.runs_here:
+        raise MeasureError(f"needs {' or '.join(known.platforms)}; this is {sys.platform}")
+    before = _fingerprint_now(experiment)
+    timeout = QUICK_TIMEOUT_S if quick else (LARGE_TIMEOUT_FACTOR if large else 2) * known.budget_s
+    folder = Path(tempfile.mkdtemp(prefix="bim-measure-"))
+    try:
+        out = folder / "points.json"
         command = [python, "-m", "bench.measure", experiment.id, "--out", str(out)]
         command += ["--quick"] * quick + ["--large"] * large
+        _worker(command, folder, timeout, large)
         try:
-            done = subprocess.run(command, cwd=ROOT, timeout=timeout, stdout=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise MeasureError(
-                f"took over {timeout} s ({'ten times' if large else 'twice'} BUDGET_S): "
-                "shrink SIZES, or raise BUDGET_S and say why"
-            ) from None
-        if done.returncode != 0:
-            raise MeasureError(f"the measuring process exited with {done.returncode} (its error is above)")
-        raw = json.loads(out.read_text())
-    if fingerprint(experiment.path.read_text(encoding="utf-8")) != before:
+            raw = json.loads(out.read_text(), parse_constant=_refuse)
+        except (OSError, ValueError) as error:
+            raise MeasureError(f"the measuring process left no usable results ({error})") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if _fingerprint_now(experiment) != before:
         raise MeasureError(f"{experiment.path} changed while it was measured; run it again")
     return {
-        "title": module.TITLE,
-        "unit": module.UNIT,
-        "size_unit": module.SIZE_UNIT,
+        "title": known.title,
+        "unit": known.unit,
+        "size_unit": known.size_unit,
         "fingerprint": before,
         "quick": quick,
         "duration_s": raw["duration_s"],
         "software": raw["software"],
         "points": [point | summarize(point["samples_ns"]) for point in raw["points"]],
     }
+
+
+def _worker(command: list[str], folder: Path, timeout: float, large: bool) -> None:
+    """The worker in a session (process group) of its own, its temporary files in `folder`; on a
+    timeout or an interrupt the whole group is killed, grandchildren included."""
+    log = folder / "stderr.txt"
+    with open(log, "w") as stderr:
+        worker = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=os.environ | {"TMPDIR": str(folder)},
+            start_new_session=True,
+        )
+        try:
+            code = worker.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise MeasureError(
+                f"took over {timeout:g} s ({'ten times' if large else 'twice'} BUDGET_S): "
+                "shrink SIZES, or raise BUDGET_S and say why"
+            ) from None
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+    if code != 0:
+        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-8:])
+        raise MeasureError(f"the measuring process exited with {code}:\n{tail}")
+
+
+def _save(entry: dict, experiment: Experiment, known: Contract, host: dict, build: str, target: Path) -> None:
+    """Validate one experiment's entry, then merge it into the file as it is on disk now, under a
+    lock on the folder: another run's entries, saved meanwhile, stay."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    alone = {"schema_version": SCHEMA_VERSION, "machine": host, "build": build, "experiments": {experiment.id: entry}}
+    validate(alone, target)
+    if not entry["quick"]:
+        conforms(Machine(target, alone, reference=False), experiment, known)
+    with _locked(target.parent):
+        data = load_results(target) if target.exists() else {"schema_version": SCHEMA_VERSION, "experiments": {}}
+        data["machine"], data["build"] = host, build
+        data["experiments"][experiment.id] = entry
+        save(data, target)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm():
+    """SIGTERM unwinds like Ctrl-C, so that the worker's group is killed and its folder removed."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _fail_fast(host: dict, build: str, target: Path) -> None:
+    """A bad machine name or a broken results file is reported before anything is measured."""
+    validate({"schema_version": SCHEMA_VERSION, "machine": host, "build": build, "experiments": {}}, target)
+    if target.exists():
+        load_results(target)
 
 
 def _stored_machines(directory: Path) -> dict[str, list[dict]]:
@@ -113,9 +195,18 @@ def _stored_machines(directory: Path) -> dict[str, list[dict]]:
     return stored
 
 
-def _report_time(experiment: Experiment, module, entry: dict, quick: bool, large: bool) -> None:
-    budget = f"budget {module.BUDGET_S} s"
-    over = " — OVER BUDGET" if not (quick or large) and entry["duration_s"] > module.BUDGET_S else ""
+def _fingerprint_now(experiment: Experiment) -> str:
+    """The fingerprint of the snippet as it is on disk at this moment (not the one cached at start)."""
+    return Experiment(experiment.id, experiment.path).fingerprint
+
+
+def _refuse(name: str):
+    raise ValueError(f"{name} is not a number a result may hold")
+
+
+def _report_time(experiment: Experiment, known: Contract, entry: dict, quick: bool, large: bool) -> None:
+    budget = f"budget {known.budget_s:g} s"
+    over = " — OVER BUDGET" if not (quick or large) and entry["duration_s"] > known.budget_s else ""
     print(f"{experiment.id}: {entry['duration_s']:.1f} s ({budget}){over}")
 
 
@@ -124,7 +215,7 @@ def _report_claims(measured: list[Experiment], directory: Path, target: Path) ->
     suite = Suite.load(directory)
     (mine,) = [m for m in suite.machines if m.path == target]
     for experiment in measured:
-        print("\n".join(report(judge_all(suite, experiment, also=(mine,)))))
+        print("\n".join(report(judge_all(suite, experiment, contract(experiment), also=(mine,)))))
     if mine.reference:
         return
     if mine in suite.shown:

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import config
-from bench.discover import Experiment
+from bench.discover import Experiment, by_id
+from bench.measure import REPEATS
 from bench.results import RESULTS, ResultsError, files, load, path_for
 
 
@@ -53,8 +54,10 @@ class Suite:
     machines: tuple[Machine, ...]
 
     @classmethod
-    def load(cls, directory: Path = RESULTS) -> "Suite":
-        """Every results file in the folder; each reference machine must have one for the reference build."""
+    def load(cls, directory: Path = RESULTS, contracts: dict | None = None) -> "Suite":
+        """Every results file in the folder; each reference machine must have one for the reference
+        build. With the snippets' contracts, every fresh result must also be what its snippet
+        declares (conforms())."""
         cfg = config()
         machines = [load(path) for path in files(directory)]
         found = {(m["machine"]["name"], m["build"]) for m in machines}
@@ -66,12 +69,17 @@ class Suite:
                 )
         order = {name: i for i, name in enumerate(cfg.reference_machines)}
         machines.sort(key=lambda m: (order.get(m["machine"]["name"], len(order)), m["machine"]["name"], m["build"]))
-        return cls(
+        suite = cls(
             tuple(
                 Machine(path_for(m["machine"]["name"], m["build"], directory), m, _is_reference(m, cfg))
                 for m in machines
             )
         )
+        if contracts:
+            for experiment in by_id(list(contracts)):
+                for machine in suite.machines:
+                    conforms(machine, experiment, contracts[experiment.id])
+        return suite
 
     @property
     def references(self) -> list[Machine]:
@@ -95,8 +103,34 @@ class Suite:
         """Every machine and build with a fresh result, interpreters side by side."""
         return [(m, e) for m in self.machines if (e := m.entry(experiment)) is not None]
 
-    def machine(self, name: str) -> list[Machine]:
-        return [m for m in self.machines if m.name == name]
+
+def conforms(machine: Machine, experiment: Experiment, contract) -> None:
+    """A fresh result holds what its snippet declares, no more and no less: its unit and size
+    unit, a point for every variant at every size (within LIMITS), none for anything else, each
+    with as many samples as the harness takes. A stale result is not checked: it is not shown."""
+    entry = machine.entry(experiment)
+    if entry is None:
+        return
+    where = f"{machine.path.name}: field experiments.{experiment.id}"
+    fix = f"re-measure with `{experiment.rerun_command}`"
+    for key, declared in (("unit", contract.unit), ("size_unit", contract.size_unit)):
+        if entry[key] != declared:
+            raise ResultsError(f"{where}.{key} is {entry[key]!r} but the snippet says {declared!r}; {fix}")
+    points = [(p["variant"], p["size"]) for p in entry["points"]]
+    allowed = {
+        (v, n) for v in contract.variants for n in contract.sizes + contract.large_sizes if contract.runs_at(v, n)
+    }
+    if extra := [p for p in points if p not in allowed]:
+        raise ResultsError(f"{where}: a point {extra[0]} the snippet does not declare; {fix}")
+    required = {(v, n) for v, n in allowed if n in contract.sizes}
+    if missing := sorted(required - set(points)):
+        raise ResultsError(f"{where}: no point {missing[0]}, which the snippet declares; {fix}")
+    for i, p in enumerate(entry["points"]):
+        if len(p["samples_ns"]) < REPEATS["full"]:
+            raise ResultsError(
+                f"{where}.points[{i}].samples_ns: {len(p['samples_ns'])} samples, fewer than the "
+                f"{REPEATS['full']} the harness takes; {fix}"
+            )
 
 
 def _is_reference(data: dict, cfg) -> bool:

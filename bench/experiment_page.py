@@ -1,0 +1,186 @@
+"""What a page shows of one experiment, on every machine with a fresh result: values, ratios,
+tables, charts, claims and the snippet block. A page binds the experiment once,
+
+    {% set latency = experiment("memory/latency") %}
+
+and calls these methods on it: {{ latency.value("numpy array", "L1d/2") }}. A size may be a role
+("L1d/2"), resolved on each machine from its own caches.
+"""
+
+import html
+
+from bench import charts, render, roles
+from bench.units import format_ns
+
+
+class PageError(Exception):
+    """A page asks for something the results or the snippets do not have; the message names the page."""
+
+
+class ExperimentPage:
+    def __init__(self, site, eid: str):
+        if eid not in site.known:
+            raise PageError(f"{site.page}: no experiment {eid!r}; known: {', '.join(site.known)}")
+        self.site, self.id = site, eid
+        self.experiment, self.contract, self.judged = site.known[eid], site.contracts[eid], site.judged[eid]
+
+    def _fresh(self, only: str | None = None) -> list:
+        """(machine, entry) for every shown machine with a fresh result, or for the one labelled `only`;
+        the page records that it shows this experiment, for its stamp."""
+        self.site.shown.setdefault(self.site.page, set()).add(self.id)
+        fresh = self.site.suite.fresh(self.experiment)
+        if only is None:
+            return fresh
+        if only not in self.site.machines():
+            raise PageError(f"{self.site.page}: no machine {only!r}; shown: {', '.join(self.site.machines())}")
+        return [(m, e) for m, e in fresh if m.label == only]
+
+    def _point(self, machine, entry: dict, variant: str, size) -> dict | None:
+        """The point a page names on one machine; None on a reader's machine that cannot resolve the
+        role (its OS hides a cache size), which is then left out rather than failing the preview."""
+        c = self.contract
+        try:
+            n = roles.resolve(size, c.sizes, machine.caches, c.bytes_per_size, machine.label)
+        except roles.RoleError as error:
+            if not machine.reference:
+                return None
+            raise PageError(f"{self.site.page}: {self.id}: {error}") from None
+        for p in entry["points"]:
+            if (p["variant"], p["size"]) == (variant, n):
+                return p
+        raise PageError(f"{self.site.page}: {self.id} has no result for {variant!r} at size {n} on {machine.label}")
+
+    @property
+    def _shown(self) -> render.Display:
+        return render.display(self.contract)
+
+    def _figure(self, svg: str, caption: str) -> str:
+        return f'<figure class="bim-chart">\n{svg}\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n'
+
+    def value(self, variant: str, size, per: int | None = None, machine: str | None = None) -> str:
+        """One median per machine with its unit: '8.06 ns per element (m1), 5.2 ns per element (m2)';
+        with per=k, the time k units take; with machine=label, that machine's value alone (a table
+        in a tab per machine, see machines())."""
+        values = []
+        for each, entry in self._fresh(machine):
+            if point := self._point(each, entry, variant, size):
+                median = point["median_ns"]
+                values.append((each.label, format_ns(median * per) if per else self._shown.fmt(median)))
+        return render.by_machine(values, alone=machine is not None)
+
+    def ratio(self, faster: str, slower: str, size, machine: str | None = None) -> str:
+        """How many times faster one variant was than another, in one run, on each machine: '31× (m1), 40× (m2)'."""
+        values = []
+        for each, entry in self._fresh(machine):
+            fast, slow = (self._point(each, entry, v, size) for v in (faster, slower))
+            if fast and slow:
+                values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
+        return render.by_machine(values, alone=machine is not None)
+
+    def variants_table(self) -> str:
+        """Sizes down, variants across, one tab per machine: the median, ± half the interquartile range."""
+        return render.tabs([(m.label, render.variants_table(e, self._shown)) for m, e in self._fresh()])
+
+    def counters_table(self) -> str:
+        """What one call of each variant cost besides time, one tab per machine."""
+        return render.tabs([(m.label, render.counters_table(e)) for m, e in self._fresh()])
+
+    def chart(self, caption: str) -> str:
+        """Each variant against size, log-log, a panel per machine with that machine's caches marked."""
+        per_size = self.contract.bytes_per_size
+        panels = [(m.label, e, charts.cache_markers(m.caches, per_size) if per_size else {}) for m, e in self._fresh()]
+        svg = charts.line_chart(panels, salt=self.id, ylabel=self._shown.label, convert=self._shown.convert)
+        return self._figure(svg, caption)
+
+    def bar_chart(self, size: int, caption: str) -> str:
+        """Every variant at one size as a bar, a panel per machine: for experiments about variants more than sizes."""
+        fresh = self._fresh()
+        for machine, entry in fresh:
+            if not any(p["size"] == size for p in entry["points"]):
+                raise PageError(f"{self.site.page}: {self.id} has no results at size {size} on {machine.label}")
+        panels = [(m.label, e) for m, e in fresh]
+        shown = self._shown
+        svg = charts.bar_chart(panels, size, salt=f"{self.id}@{size}", xlabel=shown.label, convert=shown.convert)
+        return self._figure(svg, caption)
+
+    def knees(self, variant: str, threshold: float = 1.3) -> str:
+        """Where the time per unit of one variant stepped up by at least `threshold`, on each
+        machine, located on that machine's caches."""
+        parts = []
+        for machine, entry in self._fresh():
+            found = render.knees(entry, variant, machine.caches, self.contract.bytes_per_size or 0, threshold)
+            parts.append(f"on {html.escape(machine.label)}, {render.knees_sentence(found, entry, machine.caches)}")
+        return "; ".join(parts)
+
+    def claims(self) -> str:
+        """The claims as a table: a row per claim, a column per machine with the ratio measured
+        there. The build already stopped if one is false on a reference machine."""
+        self._fresh()
+        judged = self.judged
+        columns = [m.label for m in judged.verdicts] + [m.label for m in judged.stale]
+        rows = []
+        for name, claim in self.contract.claims.items():
+            cells = [_cell(verdicts[name]) for verdicts in judged.verdicts.values()]
+            rows.append((claim.sentence(self.contract.size_unit), cells + ["not yet re-measured"] * len(judged.stale)))
+        title = '!!! success "Claims, checked on every reference machine by `python -m bench check`"'
+        note = (
+            "✓ holds, ✗ false (allowed only on a machine that is not a reference machine); "
+            "*unstable*: holds on medians, not on the unfavourable quartiles."
+        )
+        body = f"{render.claims_table(rows, columns)}\n\n<small>{note}</small>"
+        return title + "\n\n" + "\n".join(f"    {line}" if line else "" for line in body.splitlines()) + "\n"
+
+    def claim(self, name: str) -> str:
+        """One claim, by its name in CLAIMS, as a sentence with the ratio measured on each machine."""
+        self._fresh()
+        if name not in self.contract.claims:
+            raise PageError(
+                f"{self.site.page}: {self.id} has no claim {name!r}; its claims: {', '.join(self.contract.claims)}"
+            )
+        ratios = [(m.label, f"{verdicts[name].ratio:.3g}×") for m, verdicts in self.judged.verdicts.items()]
+        sentence = self.contract.claims[name].sentence(self.contract.size_unit)
+        return f"{html.escape(sentence)} (measured {render.by_machine(ratios)})"
+
+    def builds_table(self, size: int) -> str:
+        """Interpreters side by side: every variant at one size on every machine and build with a fresh result."""
+        self._fresh()
+        builds = self.site.suite.builds(self.experiment)
+        heads = " | ".join(f"{html.escape(m.name)}, {html.escape(m.build)}" for m, _ in builds)
+        lines = [f"| variant | {heads} |", "|---" + "|---:" * len(builds) + "|"]
+        for variant in self.contract.variants:
+            cells = []
+            for _, entry in builds:
+                p = next((p for p in entry["points"] if (p["variant"], p["size"]) == (variant, size)), None)
+                cells.append(self._shown.fmt(p["median_ns"]) if p else "–")
+            lines.append(f"| {html.escape(variant)} | {' | '.join(cells)} |")
+        return "\n".join(lines)
+
+    def snippet(self) -> str:
+        """The command that runs the snippet on its own, and the whole file in a collapsed block. The
+        tests run every snippet once, directly; the command here is not run again as a page fence."""
+        path = self.experiment.display
+        budget = f"{self.contract.budget_s:g} s"
+        return "\n".join(
+            [
+                f"Run it yourself: `--quick` measures the small sizes in seconds; without it, the full run"
+                f" takes up to {budget}, and prints the medians the tables below show.",
+                "",
+                "```sh",
+                f"python {path} --quick",
+                "```",
+                "",
+                f'??? example "The whole snippet: `{path}`"',
+                "",
+                f'    ```python title="{path}"',
+                f'    --8<-- "{path}"',
+                "    ```",
+                "",
+            ]
+        )
+
+
+def _cell(verdict) -> str:
+    mark = "✓" if verdict.holds else "✗"
+    unstable = " *unstable*" if verdict.holds and not verdict.stable else ""
+    where = f" <small>({verdict.resolved})</small>" if verdict.resolved else ""
+    return f"{verdict.ratio:.3g}× {mark}{unstable}{where}"
