@@ -78,18 +78,18 @@ def agree(results):
     return all(np.allclose(np.asarray(r), reference, rtol=1e-12) for r in results.values())
 
 
-CLAIMS = [
+CLAIMS = {
     # With the data in L2, neither memory nor fixed costs blur the comparison.
-    {"faster": ("numpy", "L2/2"), "slower": ("python loop", "L2/2"), "by_at_least": 20},
-    {"faster": ("numpy", "L2/2"), "slower": ("comprehension", "L2/2"), "by_at_least": 15},
+    "numpy-beats-the-loop": {"faster": "numpy", "slower": "python loop", "at": "L2/2", "by_at_least": 20},
+    "numpy-beats-the-comprehension": {"faster": "numpy", "slower": "comprehension", "at": "L2/2", "by_at_least": 15},
     # Once input, output and temporaries live in DRAM, NumPy pays for memory traffic per element.
-    {"faster": ("numpy", "L2/2"), "slower": ("numpy", "L3*2"), "by_at_least": 2},
+    "dram-costs-numpy": {"variant": "numpy", "faster_at": "L2/2", "slower_at": "L3*2", "by_at_least": 2},
     # Below ~10**4 elements the fixed cost of a call dominates, and numexpr's is the larger.
-    {"faster": ("numpy", 10_000), "slower": ("numpy", 1_000), "by_at_least": 1.5},
-    {"faster": ("numpy", 1_000), "slower": ("numexpr", 1_000), "by_at_least": 2},
+    "numpy-fixed-cost": {"variant": "numpy", "faster_at": 10_000, "slower_at": 1_000, "by_at_least": 1.5},
+    "numexpr-fixed-cost": {"faster": "numpy", "slower": "numexpr", "at": 1_000, "by_at_least": 2},
     # While the list fits in the caches, the interpreter's cost per element does not depend on n.
-    {"faster": ("python loop", 1_000), "slower": ("python loop", 100_000), "by_at_most": 1.5},
-]
+    "loop-flat-in-cache": {"variant": "python loop", "faster_at": 1_000, "slower_at": 100_000, "by_at_most": 1.5},
+}
 
 
 if __name__ == "__main__":

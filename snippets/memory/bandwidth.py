@@ -87,17 +87,17 @@ def agree(results):
     )
 
 
-CLAIMS = [
+CLAIMS = {
     # The staircase: the same read from L1, L3 and DRAM; each level is farther from the core.
-    {"faster": ("max", "L1d/2"), "slower": ("max", "L3/4"), "by_at_least": 1.3},
-    {"faster": ("max", "L3/4"), "slower": ("max", "L3*2"), "by_at_least": 1.35},
-    {"faster": ("max", "L2/2"), "slower": ("max", "L3*2"), "by_at_least": 2},
-    {"faster": ("max", "L1d/2"), "slower": ("max", "L3*2"), "by_at_least": 4},
-    {"faster": ("copy", "L1d/2"), "slower": ("copy", "L3*2"), "by_at_least": 5},
+    "l1-vs-l3": {"variant": "max", "faster_at": "L1d/2", "slower_at": "L3/4", "by_at_least": 1.3},
+    "l3-vs-dram": {"variant": "max", "faster_at": "L3/4", "slower_at": "L3*2", "by_at_least": 1.35},
+    "l2-vs-dram": {"variant": "max", "faster_at": "L2/2", "slower_at": "L3*2", "by_at_least": 2},
+    "l1-vs-dram": {"variant": "max", "faster_at": "L1d/2", "slower_at": "L3*2", "by_at_least": 4},
+    "copy-l1-vs-dram": {"variant": "copy", "faster_at": "L1d/2", "slower_at": "L3*2", "by_at_least": 5},
     # In L1 the sum cannot keep up with the cache; from DRAM both wait for the data.
-    {"faster": ("max", "L1d/2"), "slower": ("sum", "L1d/2"), "by_at_least": 1.4},
-    {"faster": ("max", "L3*2"), "slower": ("sum", "L3*2"), "by_at_most": 1.6},
-]
+    "sum-lags-in-l1": {"faster": "max", "slower": "sum", "at": "L1d/2", "by_at_least": 1.4},
+    "both-wait-in-dram": {"faster": "max", "slower": "sum", "at": "L3*2", "by_at_most": 1.6},
+}
 
 
 if __name__ == "__main__":

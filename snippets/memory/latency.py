@@ -137,20 +137,25 @@ def agree(outputs):
     return all(len(out) == 2 and out[0] == out[1] for out in outputs.values())
 
 
-CLAIMS = [
+CLAIMS = {
     # DRAM against L1, the interpreter's cost included on both sides.
-    {"faster": ("numpy array", "L1d/2"), "slower": ("numpy array", "L3*2"), "by_at_least": 4},
-    {"faster": ("python list", "L1d/2"), "slower": ("python list", "L3*2"), "by_at_least": 25},
+    "dram-vs-l1": {"variant": "numpy array", "faster_at": "L1d/2", "slower_at": "L3*2", "by_at_least": 4},
+    "list-dram-vs-l1": {"variant": "python list", "faster_at": "L1d/2", "slower_at": "L3*2", "by_at_least": 25},
     # The rungs: L3 against L1, DRAM against L3.
-    {"faster": ("numpy array", "L1d/2"), "slower": ("numpy array", "L3/2"), "by_at_least": 2.5},
-    {"faster": ("numpy array", "L3/2"), "slower": ("numpy array", "L3*2"), "by_at_least": 1.2},
+    "l3-vs-l1": {"variant": "numpy array", "faster_at": "L1d/2", "slower_at": "L3/2", "by_at_least": 2.5},
+    "dram-vs-l3": {"variant": "numpy array", "faster_at": "L3/2", "slower_at": "L3*2", "by_at_least": 1.2},
     # An L2 hit hides behind the memoryview walk's interpreter work, not behind the list walk's lighter one.
-    {"faster": ("numpy array", "L1d/2"), "slower": ("numpy array", "L2/2"), "by_at_most": 1.5},
-    {"faster": ("python list", "L1d/2"), "slower": ("python list", "L2/2"), "by_at_least": 1.3},
+    "l2-hides-behind-the-interpreter": {
+        "variant": "numpy array",
+        "faster_at": "L1d/2",
+        "slower_at": "L2/2",
+        "by_at_most": 1.5,
+    },
+    "list-feels-l2": {"variant": "python list", "faster_at": "L1d/2", "slower_at": "L2/2", "by_at_least": 1.3},
     # In cache the list's fast path wins; in DRAM its two dependent misses per step lose.
-    {"faster": ("python list", "L1d/2"), "slower": ("numpy array", "L1d/2"), "by_at_least": 2},
-    {"faster": ("numpy array", "L3*2"), "slower": ("python list", "L3*2"), "by_at_least": 1.5},
-]
+    "list-fast-path-in-l1": {"faster": "python list", "slower": "numpy array", "at": "L1d/2", "by_at_least": 2},
+    "list-loses-in-dram": {"faster": "numpy array", "slower": "python list", "at": "L3*2", "by_at_least": 1.5},
+}
 
 
 if __name__ == "__main__":

@@ -93,11 +93,21 @@ def agree(results):
     return all(result == 1 for result in results.values())
 
 
-CLAIMS = [
-    {"faster": ("python function call", 1), "slower": ("thread start and join", 1), "by_at_least": 50},
-    {"faster": ("thread start and join", 1), "slower": ("new python process", 1), "by_at_least": 5},
-    {"faster": ("system call", 1), "slower": ("loopback TCP round trip", 1), "by_at_least": 10},
-]
+CLAIMS = {
+    "thread-costs-calls": {
+        "faster": "python function call",
+        "slower": "thread start and join",
+        "at": 1,
+        "by_at_least": 50,
+    },
+    "process-costs-threads": {
+        "faster": "thread start and join",
+        "slower": "new python process",
+        "at": 1,
+        "by_at_least": 5,
+    },
+    "tcp-costs-syscalls": {"faster": "system call", "slower": "loopback TCP round trip", "at": 1, "by_at_least": 10},
+}
 
 
 if __name__ == "__main__":

@@ -80,14 +80,19 @@ def agree(results):
     return len({float(np.asarray(r)) for r in results.values()}) == 1
 
 
-CLAIMS = [
+CLAIMS = {
     # Small: the loop's own cost per row or column hides the layout.
-    {"faster": ("rows, C order", 2**18), "slower": ("columns, C order", 2**18), "by_at_most": 1.5},
+    "small-matrix-hides-layout": {
+        "faster": "rows, C order",
+        "slower": "columns, C order",
+        "at": 2**18,
+        "by_at_most": 1.5,
+    },
     # Large: a column of a C-ordered matrix uses one value per line it brings in.
-    {"faster": ("rows, C order", 2**28), "slower": ("columns, C order", 2**28), "by_at_least": 2},
+    "columns-of-c-order": {"faster": "rows, C order", "slower": "columns, C order", "at": 2**28, "by_at_least": 2},
     # Fortran order reverses it: its columns are contiguous, its rows strided.
-    {"faster": ("columns, F order", 2**28), "slower": ("rows, F order", 2**28), "by_at_least": 2},
-]
+    "rows-of-f-order": {"faster": "columns, F order", "slower": "rows, F order", "at": 2**28, "by_at_least": 2},
+}
 
 
 if __name__ == "__main__":

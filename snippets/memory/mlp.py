@@ -14,11 +14,14 @@ import sys
 from functools import cache
 
 import numpy as np
+from latency import random_cycle, slot_at  # the random cycle has one home: the latency staircase
 
 TITLE = "k interleaved random walks: ns per access"
 UNIT = "access"
 SIZE_UNIT = "walkers"  # the size is k, the number of independent walks advanced together
 QUICK_SIZES = [1, 64]
+# The tests' quick run walks a 16 MiB cycle in place of the 1 GiB one; the published run never sees it.
+QUICK_OVERRIDES = {"ARRAYS": {"1 GiB": 16 * 2**20, "16 KiB": 16 * 2**10}}
 SIZES = [2**k for k in range(11)]  # 1, 2, 4, ... 1024 walkers
 BUDGET_S = 20
 ACCESSES = 2**17  # per call, whatever k: k walkers take ACCESSES // k steps each
@@ -28,42 +31,6 @@ ARRAYS = {"1 GiB": 2**30, "16 KiB": 16 * 2**10}  # DRAM (past the L3 of most mac
 def work(n):
     """Every call makes the same number of accesses, spread over n walkers."""
     return ACCESSES
-
-
-def cycle_shape(slots):
-    """Split the slots into blocks × block_len, block_len a power of two near the square root."""
-    block_len = 1 << ((slots.bit_length() - 1) // 2)
-    return slots // block_len, block_len
-
-
-def random_cycle(slots, rng):
-    """next[] holding one cycle through every slot, built in a few passes instead of a permutation.
-
-    Step k = round·blocks + a goes to block P[a], offset Q[round] ^ X[a]: consecutive steps land in
-    different random blocks at random offsets, and every slot is visited once per cycle. A full
-    random permutation of 2**27 slots takes seconds of random writes; this costs a few passes.
-    """
-    blocks, block_len = cycle_shape(slots)
-    P, Q = rng.permutation(blocks), rng.permutation(block_len)
-    X = rng.integers(0, block_len, blocks)
-    a = np.empty(blocks, dtype=np.int64)
-    a[P] = np.arange(blocks)  # which step of a round visits each block
-    offsets = np.arange(block_len)
-    nxt = np.empty((blocks, block_len), dtype=np.int64)
-    # Within a round: block P[a] -> block P[a+1], the offset's mask X[a] swapped for X[a+1].
-    np.bitwise_xor(offsets, (X[a] ^ np.roll(X, -1)[a])[:, None], out=nxt)
-    nxt += (np.roll(P, -1)[a] * block_len)[:, None]
-    # The round's last block leads to the first block of the next round, at offset Q[round + 1].
-    rounds = np.argsort(Q)[offsets ^ X[-1]]
-    nxt[P[-1]] = P[0] * block_len + (Q[(rounds + 1) % block_len] ^ X[0])
-    return nxt.ravel(), (P, Q, X)
-
-
-def slot_at(cycle, step):
-    """The slot a walk reaches `step` steps after the cycle's start: what the walks are checked against."""
-    P, Q, X = cycle
-    a, rounds = step % len(P), step // len(P) % len(Q)
-    return int(P[a]) * len(Q) + (int(Q[rounds]) ^ int(X[a]))
 
 
 @cache
@@ -144,19 +111,24 @@ def agree(outputs):
     return all(np.array_equal(out[0], out[1]) for out in outputs.values())
 
 
-CLAIMS = [
+CLAIMS = {
     # One walker: the gather pays the whole DRAM latency on top of its call overhead.
-    {"faster": ("numpy gather, 16 KiB", 1), "slower": ("numpy gather, 1 GiB", 1), "by_at_least": 1.5},
+    "one-walker-pays-dram": {
+        "faster": "numpy gather, 16 KiB",
+        "slower": "numpy gather, 1 GiB",
+        "at": 1,
+        "by_at_least": 1.5,
+    },
     # 1024 walkers: the misses overlap, and a DRAM access costs a fraction of the latency.
-    {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("numpy gather, 1 GiB", 1), "by_at_least": 12},
+    "misses-overlap": {"variant": "numpy gather, 1 GiB", "faster_at": 1024, "slower_at": 1, "by_at_least": 12},
     # ... up to whatever bounds the misses in flight (miss slots, page walks): past a few hundred walkers, no gain.
-    {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("numpy gather, 1 GiB", 256), "by_at_most": 1.5},
+    "overlap-saturates": {"variant": "numpy gather, 1 GiB", "faster_at": 1024, "slower_at": 256, "by_at_most": 1.5},
     # Python's interleaving hides much less: with 1024 walkers DRAM still costs it a multiple of L1.
-    {"faster": ("python, 16 KiB", 1024), "slower": ("python, 1 GiB", 1024), "by_at_least": 1.8},
-    {"faster": ("numpy gather, 1 GiB", 1024), "slower": ("python, 1 GiB", 1024), "by_at_least": 4},
+    "python-overlaps-less": {"faster": "python, 16 KiB", "slower": "python, 1 GiB", "at": 1024, "by_at_least": 1.8},
+    "gather-beats-python": {"faster": "numpy gather, 1 GiB", "slower": "python, 1 GiB", "at": 1024, "by_at_least": 4},
     # In L1, what falls with k is the fixed cost of a step (a comprehension), shared by k accesses.
-    {"faster": ("python, 16 KiB", 1024), "slower": ("python, 16 KiB", 1), "by_at_least": 3},
-]
+    "python-shares-fixed-cost": {"variant": "python, 16 KiB", "faster_at": 1024, "slower_at": 1, "by_at_least": 3},
+}
 
 
 if __name__ == "__main__":

@@ -261,35 +261,49 @@ def agree(results):
     return all(all(np.array_equal(a, group[0]) for a in group) for group in groups.values())
 
 
-CLAIMS = [
+CLAIMS = {
     # The page cache answers from memory what the device answers in tens of microseconds.
-    {
-        "faster": ("random 4 KiB read, cached", LARGEST),
-        "slower": ("random 4 KiB read, cold", LARGEST),
+    "page-cache-answers-from-memory": {
+        "faster": "random 4 KiB read, cached",
+        "slower": "random 4 KiB read, cold",
+        "at": LARGEST,
         "by_at_least": 10,
     },
     # The device delivers large sequential requests far faster than scattered small ones.
-    {"faster": ("sequential read, cold", LARGEST), "slower": ("random 4 KiB read, cold", LARGEST), "by_at_least": 5},
-    {"faster": ("sequential read, cached", LARGEST), "slower": ("sequential read, cold", LARGEST), "by_at_least": 2},
+    "sequential-beats-random-cold": {
+        "faster": "sequential read, cold",
+        "slower": "random 4 KiB read, cold",
+        "at": LARGEST,
+        "by_at_least": 5,
+    },
+    "cached-beats-cold": {
+        "faster": "sequential read, cached",
+        "slower": "sequential read, cold",
+        "at": LARGEST,
+        "by_at_least": 2,
+    },
     # Bypassing the page cache does not make the device itself faster.
-    {
-        "faster": ("random 4 KiB read, O_DIRECT", LARGEST),
-        "slower": ("random 4 KiB read, cold", LARGEST),
+    "o-direct-no-faster": {
+        "faster": "random 4 KiB read, O_DIRECT",
+        "slower": "random 4 KiB read, cold",
+        "at": LARGEST,
         "by_at_most": 2,
     },
     # For one pass over a cached file, a fresh mapping's faults cost about what read()'s calls do.
-    {
-        "faster": ("mmap sequential, cached", LARGEST),
-        "slower": ("sequential read, cached", LARGEST),
+    "mmap-like-read": {
+        "faster": "mmap sequential, cached",
+        "slower": "sequential read, cached",
+        "at": LARGEST,
         "by_at_most": 2,
     },
     # Once the pages are mapped, reading them is a copy from memory: no system call, no fault.
-    {
-        "faster": ("mmap random 4 KiB, already mapped", LARGEST),
-        "slower": ("random 4 KiB read, cached", LARGEST),
+    "mapped-is-a-copy": {
+        "faster": "mmap random 4 KiB, already mapped",
+        "slower": "random 4 KiB read, cached",
+        "at": LARGEST,
         "by_at_least": 2,
     },
-]
+}
 
 
 if __name__ == "__main__":

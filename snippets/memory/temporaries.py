@@ -110,15 +110,20 @@ def counters(variant, data):
     return {"minor page faults": faults, "peak megabytes allocated": peak / 1e6}
 
 
-CLAIMS = [
+CLAIMS = {
     # In cache, malloc hands the freed result back on the next call: one temporary costs little...
-    {"faster": ("out=", 1_000_000), "slower": ("naive", 1_000_000), "by_at_most": 1.5},
+    "one-temporary-cheap-in-cache": {"faster": "out=", "slower": "naive", "at": 1_000_000, "by_at_most": 1.5},
     # ...but a second one makes glibc give the freed pair back to the kernel and fault it in again.
-    {"faster": ("naive", 100_000), "slower": ("naive, no elision", 100_000), "by_at_least": 3},
-    {"faster": ("naive", 1_000_000), "slower": ("naive, no elision", 1_000_000), "by_at_least": 1.5},
+    "second-temporary-faults": {"faster": "naive", "slower": "naive, no elision", "at": 100_000, "by_at_least": 3},
+    "second-temporary-faults-at-a-million": {
+        "faster": "naive",
+        "slower": "naive, no elision",
+        "at": 1_000_000,
+        "by_at_least": 1.5,
+    },
     # numexpr's fixed cost per call (parsing, dispatching its block loop) dominates a small array.
-    {"faster": ("out=", 1_000), "slower": ("numexpr", 1_000), "by_at_least": 3},
-]
+    "numexpr-fixed-cost": {"faster": "out=", "slower": "numexpr", "at": 1_000, "by_at_least": 3},
+}
 
 
 if __name__ == "__main__":
