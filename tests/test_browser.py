@@ -84,10 +84,7 @@ def test_chart_follows_the_palette_toggle(page, site_url, tmp_path):
     ink = "el => getComputedStyle(el).color"
     before = chart.evaluate(ink)
     page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-    page.wait_for_function(
-        f"document.querySelector('figure.bim-chart').matches('*') && "
-        f"getComputedStyle(document.querySelector('figure.bim-chart svg')).color !== '{before}'"
-    )
+    page.wait_for_function(f"getComputedStyle(document.querySelector('figure.bim-chart svg')).color !== '{before}'")
     after = chart.evaluate(ink)
     assert before != after
     chart.screenshot(path=tmp_path / "chart.png")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.discover import ROOT
+from bench.discover import ROOT, experiments
 from bench.results import path_for, save
 from bench.units import format_size
 from tests.conftest import REFERENCES, VECTORIZATION, build, doctor
@@ -123,8 +123,18 @@ BREAKAGES = {
     ),
     "missing include": (
         "docs/computing-units/vectorization.md",
-        lambda text: text.replace('snippets/computing-units/vectorization.py"', 'snippets/gone.py"'),
+        lambda text: text + '\n```text\n--8<-- "snippets/gone.py"\n```\n',
         "gone.py",
+    ),
+    "a page left out of the nav": (
+        "docs/memory/orphan.md",
+        lambda text: "# Orphan\n\nNo page links here.\n",
+        "orphan.md",
+    ),
+    "a claim the snippet does not declare": (
+        "docs/memory/index.md",
+        lambda text: text.replace('latency.claim("l3-vs-l1")', 'latency.claim("no-such-claim")'),
+        "memory/latency has no claim 'no-such-claim'",
     ),
     "numbers without a stamp": (
         "docs/computing-units/vectorization.md",
@@ -143,7 +153,7 @@ BREAKAGES = {
 def test_broken_input_stops_the_build(project, breakage):
     name, spoil, expected = BREAKAGES[breakage]
     target = project / name
-    target.write_text(spoil(target.read_text()))
+    target.write_text(spoil(target.read_text() if target.exists() else ""))
     done = build(project, project / "site")
     assert done.returncode != 0
     assert expected in done.stderr
@@ -155,7 +165,7 @@ def test_a_claim_false_on_one_machine_stops_the_build(project):
     save(data, project / "results" / amd.name)
     done = build(project, project / "site")
     assert done.returncode != 0
-    expected = f"false claim on {data['machine']['name']}: numpy at half of L2 is at least 20× faster than python loop"
+    expected = f"false claim on {data['machine']['name']}: numpy is at least 20× faster than python loop at half of L2"
     assert expected in done.stderr
 
 
@@ -182,3 +192,18 @@ def test_stale_on_one_machine_and_a_readers_false_claims_still_build(project, re
     assert f"is not yet re-measured on {stale['machine']['name']}" in page
     assert "not yet re-measured</td>" in page, "the stale machine keeps a column in the claims table"
     assert ">reader-box-8c<" in page and "0.5× ✗" in page
+
+
+def test_every_experiment_is_on_a_page_and_every_page_named_after_its_snippets():
+    """A reader finds the snippet from the page and the page from the snippet: docs/<chapter>/<page>.md
+    binds snippets/<chapter>/<page>.py, or several named <page>_<part>.py."""
+    bound = {}
+    for page in (ROOT / "docs").rglob("*.md"):
+        for eid in re.findall(r'experiment\("([a-z0-9-]+/[a-z0-9_]+)"\)', page.read_text()):
+            bound.setdefault(eid, set()).add(page.relative_to(ROOT / "docs").with_suffix("").as_posix())
+    for experiment in experiments():
+        pages = bound.get(experiment.id)
+        assert pages, f"{experiment.id} is on no page"
+        chapter, stem = experiment.id.split("/")
+        names = [p.split("/")[1].replace("-", "_") for p in pages if p.startswith(chapter + "/")]
+        assert any(stem == n or stem.startswith(n + "_") for n in names), f"{experiment.id} is on {sorted(pages)}"

@@ -10,8 +10,8 @@ import pytest
 
 from bench import run as run_module
 from bench.__main__ import main
+from bench.contract import contract
 from bench.discover import ROOT, by_id, experiments
-from bench.discover import load as load_snippet
 from bench.measure import REPEATS
 from bench.results import load, path_for, save
 from bench.run import interpreter_build
@@ -19,7 +19,7 @@ from bench.stats import summarize
 from tests.conftest import REFERENCES, VECTORIZATION, doctor
 
 BUILD = interpreter_build(sys.executable)
-FALSE_AT_1E4 = "numpy at half of L2 is at least 20× faster than python loop"
+FALSE_AT_1E4 = "numpy is at least 20× faster than python loop at half of L2"
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def test_quick_run_writes_a_valid_file_for_this_build(tmp_path, machine):
     assert data["machine"]["logical_cores"] >= 1 and "L1d" in data["machine"]["caches"]
     for key in ("python", "numpy", "numexpr", "free_threaded", "commit", "date", "simd"):
         assert key in entry["software"]
-    module = load_snippet(by_id([VECTORIZATION])[0])
-    expected = {(v, n) for v in module.VARIANTS for n in module.QUICK_SIZES}
+    declared = contract(by_id([VECTORIZATION])[0])
+    expected = {(v, n) for v in declared.variants for n in declared.quick_sizes}
     assert {(p["variant"], p["size"]) for p in entry["points"]} == expected
     for point in entry["points"]:
         assert len(point["samples_ns"]) == REPEATS["quick"]
@@ -60,7 +60,7 @@ def _mine(tmp_path, machine, reference) -> dict:
 
 
 def test_subset_run_keeps_other_entries_and_other_machines(tmp_path, machine, reference):
-    kept = _mine(tmp_path, machine, reference)["experiments"]["memory/stride"]
+    kept = _mine(tmp_path, machine, reference)["experiments"]["memory/cache_lines"]
     other = path_for("other-machine", BUILD, tmp_path)
     reference["machine"]["name"] = "other-machine"
     save(reference, other)
@@ -68,7 +68,7 @@ def test_subset_run_keeps_other_entries_and_other_machines(tmp_path, machine, re
 
     assert main(["run", VECTORIZATION, "--quick", "--results-dir", str(tmp_path)]) == 0
     after = load(path_for(machine, BUILD, tmp_path))
-    assert after["experiments"]["memory/stride"] == kept
+    assert after["experiments"]["memory/cache_lines"] == kept
     assert after["experiments"][VECTORIZATION]["quick"] is True
     assert other.read_bytes() == other_before
 
@@ -131,7 +131,7 @@ def test_check_names_a_claim_false_on_one_machine_only(results_dir, capsys):
     save(data, results_dir / amd.name)
     assert main(["check", VECTORIZATION, "--results-dir", str(results_dir)]) == 1
     out = capsys.readouterr().out
-    assert f"FALSE computing-units/vectorization: {FALSE_AT_1E4}" in out
+    assert f"FALSE computing-units/vectorization numpy-beats-the-loop: {FALSE_AT_1E4}" in out
     machine = data["machine"]["name"]
     assert f"PROBLEM false claim on {machine}: {FALSE_AT_1E4}: measured 0.50×" in out
     assert f"on {REFERENCES[0].name.split('.')[0]} (10,000 elements vs 10,000 elements) — holds" in out
@@ -177,9 +177,9 @@ def test_run_shows_a_readers_verdicts_and_how_to_contribute(results_dir, referen
 
 
 def test_check_of_one_experiment_checks_only_it(capsys):
-    assert main(["check", "memory/stride"]) == 0
+    assert main(["check", "memory/cache_lines"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("ok", "FALSE"))]
-    assert lines and all("memory/stride:" in line for line in lines)
+    assert lines and all("memory/cache_lines " in line for line in lines)
 
 
 def test_compare_shows_both_files(results_dir, capsys):
@@ -197,9 +197,9 @@ def test_migrate_keeps_results_whose_snippet_is_found(tmp_path, reference):
     old = json.loads(json.dumps(reference))
     old["schema_version"] = 1
     del old["build"]
-    current = hashlib.sha256((ROOT / "snippets/memory/stride.py").read_bytes()).hexdigest()
+    current = hashlib.sha256((ROOT / "snippets/memory/cache_lines.py").read_bytes()).hexdigest()
     for eid, entry in old["experiments"].items():
-        entry["snippet_sha256"] = current if eid == "memory/stride" else "f" * 64
+        entry["snippet_sha256"] = current if eid == "memory/cache_lines" else "f" * 64
         del entry["fingerprint"]
     source = tmp_path / f"{old['machine']['name']}.json"
     source.write_text(json.dumps(old))
@@ -207,6 +207,29 @@ def test_migrate_keeps_results_whose_snippet_is_found(tmp_path, reference):
     assert main(["migrate", str(source), "--results-dir", str(out)]) == 0
     new = load(path_for(old["machine"]["name"], reference["build"], out))
     experiment = {e.id: e for e in experiments()}
-    assert new["experiments"]["memory/stride"]["fingerprint"] == experiment["memory/stride"].fingerprint
+    assert new["experiments"]["memory/cache_lines"]["fingerprint"] == experiment["memory/cache_lines"].fingerprint
     assert new["experiments"][VECTORIZATION]["fingerprint"] == "f" * 64
     assert source.exists(), "a file outside the results folder is left where it was"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda e: e["points"].append(e["points"][0] | {"variant": "made up"}), "a point ('made up'"),
+        (lambda e: e["points"].pop(), "which the snippet declares"),
+        (lambda e: e.__setitem__("unit", "byte"), "unit is 'byte' but the snippet says 'element'"),
+        (
+            lambda e: [
+                p.update({"samples_ns": p["samples_ns"][:2]} | summarize(p["samples_ns"][:2])) for p in e["points"]
+            ],
+            "2 samples, fewer than the 7 the harness takes",
+        ),
+    ],
+)
+def test_a_result_must_be_what_its_snippet_declares(results_dir, capsys, spoil, message):
+    data = json.loads(REFERENCES[1].read_text())
+    spoil(data["experiments"][VECTORIZATION])
+    save(data, results_dir / REFERENCES[1].name)
+    assert main(["check", "--results-dir", str(results_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"{REFERENCES[1].name}: field experiments.{VECTORIZATION}" in err and message in err

@@ -10,12 +10,12 @@ from bench import roles
 from bench.config import ConfigError, config
 from bench.fingerprint import fingerprint
 from bench.machine import distinct_name, identity
-from bench.macros import STAMP_TOKEN, Site
 from bench.results import save
+from bench.site import STAMP_TOKEN, Site
 from bench.software import build_of
 from tests.conftest import REFERENCES, VECTORIZATION
 
-SNIPPET = (Path(__file__).parent.parent / "snippets/memory/stride.py").read_text()
+SNIPPET = (Path(__file__).parent.parent / "snippets/memory/cache_lines.py").read_text()
 NAMES = [path.name.split(".")[0] for path in REFERENCES]
 
 
@@ -23,8 +23,9 @@ NAMES = [path.name.split(".")[0] for path in REFERENCES]
     "edit",
     [
         lambda s: s.replace('"""', '"""Edited: ', 1),  # the docstring
-        lambda s: s.replace("\nCLAIMS = [", "\n# a comment\nCLAIMS = ["),
+        lambda s: s.replace("\nCLAIMS = {", "\n# a comment\nCLAIMS = {"),
         lambda s: s.replace('"by_at_least": 2.5}', '"by_at_least": 2}'),  # a claim
+        lambda s: s.replace("QUICK_OVERRIDES = {", "QUICK_OVERRIDES = {'TOUCHED': 8, "),  # quick runs only
         lambda s: s.replace('TITLE = "', 'TITLE = "The stride: '),
         lambda s: s + "    print('and a line more in the script part')\n",
     ],
@@ -117,21 +118,22 @@ def site() -> Site:
 
 
 def test_every_macro_value_names_each_reference_machine(site):
-    text = site.value(VECTORIZATION, "numpy", "L2/2")
-    ratio = site.ratio(VECTORIZATION, "numpy", "python loop", 10_000)
+    page = site.experiment(VECTORIZATION)
+    text = page.value("numpy", "L2/2")
+    ratio = page.ratio("numpy", "python loop", 10_000)
     for name in NAMES:
         assert f"({name})" in text and f"× ({name})" in ratio
     assert text.count("ns per element") == len(NAMES)
 
 
 def test_tables_come_as_linked_tabs_one_per_machine(site):
-    tabs = site.variants_table(VECTORIZATION)
+    tabs = site.experiment(VECTORIZATION).variants_table()
     assert [line for line in tabs.splitlines() if line.startswith("===")] == [f'=== "{n}"' for n in NAMES]
     assert all(line == "" or line.startswith(("===", "    ")) for line in tabs.splitlines())
 
 
 def test_the_claims_table_has_a_column_per_machine(site):
-    table = site.claims(VECTORIZATION)
+    table = site.experiment(VECTORIZATION).claims()
     header = next(line for line in table.splitlines() if "| claim |" in line)
     assert header.strip() == "| claim | " + " | ".join(NAMES) + " |"
     assert "(10,000 elements vs 100,000,000 elements)" in table, "a role's resolved sizes are shown"
@@ -144,12 +146,18 @@ def test_the_stamp_names_each_machine_and_a_stale_one(results_dir, monkeypatch):
     save(data, results_dir / amd.name)
     site = Site(results_dir)
     site.page = "x.md"
-    assert "(" + NAMES[1] + ")" not in site.value(VECTORIZATION, "numpy", 10_000), "a stale machine drops out"
+    assert "(" + NAMES[1] + ")" not in site.experiment(VECTORIZATION).value("numpy", 10_000), "a stale one drops out"
     stamp = site.fill_stamp(f"text\n{STAMP_TOKEN}\n", "x.md")
     assert f"**{NAMES[0]}**" in stamp and f"`{VECTORIZATION}` is not yet re-measured on {NAMES[1]}" in stamp
 
 
 def test_interpreters_side_by_side(site):
-    table = site.builds_table(VECTORIZATION, 10_000)
+    table = site.experiment(VECTORIZATION).builds_table(10_000)
     builds = sorted({p.name.split(".", 1)[1][:-5] for p in Path("results").glob(f"{NAMES[1]}.*.json")})
     assert all(f"{NAMES[1]}, {b}" in table for b in builds)
+
+
+def test_contributing_shows_the_contract_as_declared():
+    from bench.contract import contract_table
+
+    assert contract_table() in (Path(__file__).parent.parent / "CONTRIBUTING.md").read_text()

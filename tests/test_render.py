@@ -36,16 +36,16 @@ def test_a_flat_curve_has_no_knee():
 
 
 def test_bandwidth_display_inverts_ns_per_byte():
-    shown = render.display(SimpleNamespace(SHOW_AS="GB/s"), "byte")
+    shown = render.display(SimpleNamespace(show_as="GB/s", unit="byte"))
     assert shown.label == "GB/s"
     assert shown.fmt(0.1) == "10 GB/s"
-    plain = render.display(SimpleNamespace(), "element")
+    plain = render.display(SimpleNamespace(show_as=None, unit="element"))
     assert plain.fmt(2500.0) == "2.5 µs per element"
 
 
 def test_variants_table_escapes_names():
     e = entry({"<b>x</b>": {1024: 2.0}})
-    table = render.variants_table(e, render.display(SimpleNamespace(), "access"))
+    table = render.variants_table(e, render.display(SimpleNamespace(show_as=None, unit="access")))
     assert "&lt;b&gt;x&lt;/b&gt;" in table and "<b>" not in table
     assert "| 1 KiB | 2 ±0% |" in table
 

@@ -3,10 +3,12 @@ the file and the field; nothing is written over a bad file."""
 
 import copy
 import json
+import os
+import re
 
 import pytest
 
-from bench.results import RESULTS, ResultsError, files, load, save
+from bench.results import MAX_BYTES, RESULTS, ResultsError, files, load, save
 from tests.conftest import REFERENCES, VECTORIZATION
 
 PUBLISHED = REFERENCES[0]
@@ -53,6 +55,11 @@ BAD_DOCUMENTS = {
     "bad fingerprint": (_set(["experiments", VECTORIZATION, "fingerprint"], "abc"), "fingerprint"),
     "bad build": (_set(["build"], "python 3"), "field build"),
     "edited median": (lambda d: _point(d).__setitem__("median_ns", 0.001), "its samples give"),
+    "edited quartile": (lambda d: _point(d).__setitem__("p25_ns", 0.001), ".p25_ns is 0.001 but its samples give"),
+    "edited spread": (lambda d: _point(d).__setitem__("spread", 0.0), ".spread is 0.0 but its samples give"),
+    "trailing newline": (_set(["machine", "cpu"], "AMD EPYC\n"), "a line break in a text field"),
+    "emoji shortcode": (_set(["machine", "cpu"], "Xeon :smile:"), "field machine.cpu"),
+    "absurd memory": (_set(["machine", "memory_bytes"], 10**4000), "field machine.memory_bytes"),
     "duplicate point": (
         lambda d: d["experiments"][VECTORIZATION]["points"].append(copy.deepcopy(_point(d))),
         "a second point",
@@ -85,6 +92,11 @@ BAD_TEXT = {
     ),
     "array at top level": (lambda text: f"[{text}]", "field (top level)"),
     "html instead of json": (lambda text: "<html><body>502 Bad Gateway</body></html>", "not valid JSON"),
+    "infinite sample": (
+        lambda text: text.replace('"samples_ns": [\n', '"samples_ns": [\n1e999,', 1),
+        "1e999 is not a finite number",
+    ),
+    "nested too deeply": (lambda text: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
 }
 
 
@@ -103,6 +115,25 @@ def test_not_utf8(tmp_path):
     target.write_bytes(b"\xff\xfe{}")
     with pytest.raises(ResultsError, match="not UTF-8"):
         load(target)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink", "huge"])
+def test_what_is_not_a_results_file_is_named_not_read(kind, tmp_path):
+    target = tmp_path / PUBLISHED.name
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)  # reading it would block for ever
+    elif kind == "symlink":
+        target.symlink_to(PUBLISHED)
+    else:
+        with open(target, "wb") as out:
+            out.truncate(MAX_BYTES + 1)
+    with pytest.raises(ResultsError, match=re.escape(target.name)) as error:
+        load(target)
+    assert {"folder": "not a regular file", "fifo": "not a regular file", "symlink": "symbolic link"}.get(
+        kind, "bytes, over the"
+    ) in str(error.value)
 
 
 def test_missing_file_names_the_fix(tmp_path):
