@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ContractError, ClaimError, ResultsError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the experiment being measured was dropped, its worker stopped and its files "
+            "removed; experiments saved before it are kept",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bench import roles
+from bench.results import point
 from bench.units import format_size
 
 BOUNDS = ("by_at_least", "by_at_most")
@@ -115,12 +116,11 @@ def judge(claim: Claim, entry: dict, contract, machine) -> Verdict:
         ]
     except roles.RoleError as error:
         raise ClaimError(f"{contract.id}: {error}") from None
-    points = {(p["variant"], p["size"]): p for p in entry["points"]}
     wanted = [(claim.faster[0], sizes[0]), (claim.slower[0], sizes[1])]
-    missing = [pt for pt in wanted if pt not in points]
-    if missing:
-        raise ClaimError(f"{contract.id}: {machine.label} has no point {missing[0]} for claim {claim.name!r}")
-    fast, slow = points[wanted[0]], points[wanted[1]]
+    fast, slow = (point(entry, variant, n) for variant, n in wanted)
+    if fast is None or slow is None:
+        missing = wanted[0] if fast is None else wanted[1]
+        raise ClaimError(f"{contract.id}: {machine.label} has no point {missing} for claim {claim.name!r}")
     ratio = slow["median_ns"] / fast["median_ns"]
     if claim.bound == "by_at_least":
         holds = ratio >= claim.factor

@@ -10,6 +10,7 @@ and calls these methods on it: {{ latency.value("numpy array", "L1d/2") }}. A si
 import html
 
 from bench import charts, render, roles
+from bench.results import point
 from bench.units import format_ns
 
 
@@ -45,9 +46,8 @@ class ExperimentPage:
             if not machine.reference:
                 return None
             raise PageError(f"{self.site.page}: {self.id}: {error}") from None
-        for p in entry["points"]:
-            if (p["variant"], p["size"]) == (variant, n):
-                return p
+        if found := point(entry, variant, n):
+            return found
         raise PageError(f"{self.site.page}: {self.id} has no result for {variant!r} at size {n} on {machine.label}")
 
     @property
@@ -150,7 +150,7 @@ class ExperimentPage:
         for variant in self.contract.variants:
             cells = []
             for _, entry in builds:
-                p = next((p for p in entry["points"] if (p["variant"], p["size"]) == (variant, size)), None)
+                p = point(entry, variant, size)
                 cells.append(self._shown.fmt(p["median_ns"]) if p else "–")
             lines.append(f"| {html.escape(variant)} | {' | '.join(cells)} |")
         return "\n".join(lines)

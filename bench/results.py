@@ -123,6 +123,11 @@ def validate(data, path: Path) -> None:
                     )
 
 
+def point(entry: dict, variant: str, size: int) -> dict | None:
+    """One variant at one size in a stored result: the lookup every consumer makes."""
+    return next((p for p in entry["points"] if (p["variant"], p["size"]) == (variant, size)), None)
+
+
 def save(data: dict, path: Path) -> None:
     """Validate, then write to a temporary file and rename over the target: never a half-written file."""
     validate(data, path)
