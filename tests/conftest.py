@@ -20,6 +20,13 @@ REFERENCES = [path_for(name, config().reference_build) for name in config().refe
 
 
 @pytest.fixture
+def machine(monkeypatch) -> str:
+    """Runs in the test measure as a machine of this name, into its own results file."""
+    monkeypatch.setenv("BIM_MACHINE", "test-box")
+    return "test-box"
+
+
+@pytest.fixture
 def reference() -> dict:
     """A fresh copy of the first reference machine's results, to doctor in a test."""
     return json.loads(REFERENCES[0].read_text())

@@ -24,12 +24,6 @@ BUILD = interpreter_build(sys.executable)
 STRIDE = "memory/cache_lines"
 
 
-@pytest.fixture
-def machine(monkeypatch):
-    monkeypatch.setenv("BIM_MACHINE", "test-box")
-    return "test-box"
-
-
 def test_two_runs_at_once_both_keep_their_results(tmp_path, machine):
     runs = [
         subprocess.Popen(

@@ -22,12 +22,6 @@ BUILD = interpreter_build(sys.executable)
 FALSE_AT_1E4 = "numpy is at least 20× faster than python loop at half of L2"
 
 
-@pytest.fixture
-def machine(monkeypatch):
-    monkeypatch.setenv("BIM_MACHINE", "test-box")
-    return "test-box"
-
-
 def test_list_prints_every_experiment(capsys):
     assert main(["list"]) == 0
     assert capsys.readouterr().out.split() == [e.id for e in experiments()]
