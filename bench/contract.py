@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
@@ -94,10 +94,8 @@ class Contract:
         for key in ("sizes", "quick_sizes", "large_sizes", "variants"):
             data[key] = tuple(data[key])
         data["platforms"] = tuple(data["platforms"]) if data["platforms"] is not None else None
-        data["claims"] = {}
-        contract = cls(**data)
-        raw = json.loads(text)["claims"]
-        return cls(**(data | {"claims": parse_claims(raw, contract, contract.id)}))
+        contract = cls(**(data | {"claims": {}}))
+        return replace(contract, claims=parse_claims(data["claims"], contract, contract.id))
 
 
 def read(module: ModuleType, experiment: Experiment) -> Contract:
@@ -141,7 +139,7 @@ def read(module: ModuleType, experiment: Experiment) -> Contract:
         claims = parse_claims(found["CLAIMS"], contract, where)
     except ClaimError as error:
         raise ContractError(str(error)) from None
-    return Contract(**(asdict(contract) | {"claims": claims}))
+    return replace(contract, claims=claims)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ Run it:  python vectorization.py            (full sizes, about a minute)
          python vectorization.py --quick    (small sizes, a second)
 """
 
-import sys
-
 import numexpr as ne
 import numpy as np
 

@@ -15,8 +15,6 @@ Run it:  python gather.py            (full sizes, a few seconds)
          python gather.py --quick    (two small sizes, a second or two)
 """
 
-import sys
-
 import numpy as np
 
 TITLE = "Gathering 2**20 float64 values with np.take: consecutive versus random positions"

@@ -9,8 +9,6 @@ Run it:  python bandwidth.py            (16 KiB to 1 GiB, about fifteen seconds)
          python bandwidth.py --quick    (two sizes, a second)
 """
 
-import sys
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 

@@ -14,8 +14,6 @@ Run it:  python stride.py            (full strides, a few seconds)
          python stride.py --quick    (two strides, a second or two)
 """
 
-import sys
-
 import numpy as np
 
 TITLE = "Reading every k-th float64 of a 1 GiB array"

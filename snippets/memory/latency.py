@@ -11,8 +11,6 @@ Run it:  python latency.py            (full sizes, under a minute)
          python latency.py --quick    (two small sizes, a second)
 """
 
-import sys
-
 import numpy as np
 
 TITLE = "A dependent random walk: i = next[i]"

@@ -13,8 +13,6 @@ Run it:  python aos_soa.py            (full sizes, a few seconds)
          python aos_soa.py --quick    (two small sizes, a second)
 """
 
-import sys
-
 import numpy as np
 
 TITLE = "Total mass of n particles of eight float64 fields: tuples, structured array, one array per field"

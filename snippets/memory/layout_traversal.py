@@ -15,7 +15,6 @@ Run it:  python traversal.py            (full sizes, a few seconds)
 """
 
 import math
-import sys
 
 import numpy as np
 

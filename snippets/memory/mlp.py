@@ -10,7 +10,6 @@ Run it:  python mlp.py            (full sizes, about fifteen seconds)
          python mlp.py --quick    (two sizes, a few seconds: the 1 GiB cycle takes a second to build)
 """
 
-import sys
 from functools import cache
 
 import numpy as np

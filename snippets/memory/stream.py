@@ -11,7 +11,6 @@ Run it:  python stream.py            (512 MiB per array, about fifteen seconds)
 """
 
 import os
-import sys
 from functools import partial
 
 import numexpr as ne

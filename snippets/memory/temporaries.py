@@ -15,7 +15,6 @@ Run it:  python temporaries.py            (full sizes, about ten seconds)
 """
 
 import resource
-import sys
 import tracemalloc
 
 import numexpr as ne
