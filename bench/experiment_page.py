@@ -77,6 +77,16 @@ class ExperimentPage:
                 values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
         return render.by_machine(values, alone=machine is not None)
 
+    def step(self, variant: str, faster_at, slower_at, machine: str | None = None) -> str:
+        """How many times one variant's cost at one size is its cost at another, in one run, on each
+        machine: '3.3× (m1), 1.1× (m2)'. Sizes may be roles ("L2/2")."""
+        values = []
+        for each, entry in self._fresh(machine):
+            fast, slow = (self._point(each, entry, variant, size) for size in (faster_at, slower_at))
+            if fast and slow:
+                values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
+        return render.by_machine(values, alone=machine is not None)
+
     def variants_table(self) -> str:
         """Sizes down, variants across, one tab per machine: the median, ± half the interquartile range."""
         return render.tabs([(m.label, render.variants_table(e, self._shown)) for m, e in self._fresh()])

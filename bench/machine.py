@@ -98,7 +98,16 @@ def describe() -> dict:
         "os": platform.system(),
         "kernel": _plain(platform.release()),
         "virtualized": virtualized(),
+        "transparent_huge_pages": transparent_huge_pages(),
     }
+
+
+def transparent_huge_pages() -> str | None:
+    """Linux's THP mode (always, madvise or never): whether a large array may get 2 MiB pages,
+    which decides how many TLB entries a walk over it needs. None where there is no such setting."""
+    setting = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    found = re.search(r"\[(\w+)\]", setting.read_text()) if setting.exists() else None
+    return found.group(1) if found else None
 
 
 def _plain(text: str) -> str:

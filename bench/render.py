@@ -55,9 +55,10 @@ def knees(entry: dict, variant: str, caches: dict, bytes_per_size: float, thresh
     found = []
     for (a, ta), (b, tb) in itertools.pairwise(points):
         if tb / ta >= threshold:
-            # A cache of capacity c overflows on the step that starts at c or spans it.
+            # A cache of capacity c overflows on a step that spans c, starts at c, or ends at c: a working
+            # set the size of the cache already competes with everything else that lives there.
             inside = [
-                level for level, size in caches.items() if size and bytes_per_size and a <= size / bytes_per_size < b
+                level for level, size in caches.items() if size and bytes_per_size and a <= size / bytes_per_size <= b
             ]
             found.append({"from": a, "to": b, "factor": tb / ta, "caches": inside})
     return found
@@ -131,6 +132,9 @@ def machine_table(machines: list[dict]) -> str:
         "OS": lambda m: f"{m['os']} {m['kernel']}",
         "Virtualized": lambda m: {True: "yes: clock frequency and SMT siblings are hidden", False: "no"}.get(
             m["virtualized"], "unknown"
+        ),
+        "Transparent huge pages": lambda m: (
+            m["transparent_huge_pages"] or "none" if "transparent_huge_pages" in m else "not recorded"
         ),
     }
     lines = [

@@ -20,6 +20,7 @@ STAMP_TOKEN = "<!-- bim:stamp -->"
 MACROS = (
     "experiment",
     "capacity",
+    "huge_pages",
     "machines",
     "latency_table",
     "machine_table",
@@ -52,15 +53,32 @@ class Site:
 
     def capacity(self, what: str, machine: str | None = None) -> str:
         """A capacity of each machine (or of one): L1d, L2, L3 (per core, shared), memory or disk."""
+        values = []
+        for each in self._each(machine):
+            m = each.data["machine"]
+            size = {"memory": m["memory_bytes"], "disk": m.get("disk_bytes"), **m["caches"]}[what]
+            values.append((each.label, format_size(size, "bytes") if size else "unknown"))
+        return render.by_machine(values, alone=machine is not None)
+
+    def huge_pages(self, machine: str | None = None) -> str:
+        """Each machine's transparent huge page mode (always, madvise, never), as its last run found it."""
+        values = []
+        for each in self._each(machine):
+            m = each.data["machine"]
+            mode = m.get("transparent_huge_pages")
+            values.append(
+                (
+                    each.label,
+                    f"`{mode}`" if mode else "no such setting" if "transparent_huge_pages" in m else "not recorded",
+                )
+            )
+        return render.by_machine(values, alone=machine is not None)
+
+    def _each(self, machine: str | None) -> list:
+        """The shown machines, or the one a page names; a name not shown is a build error."""
         if machine is not None and machine not in self.machines():
             raise PageError(f"{self.page}: no machine {machine!r}; shown: {', '.join(self.machines())}")
-        values = []
-        for each in self.suite.shown:
-            if machine in (None, each.label):
-                m = each.data["machine"]
-                size = {"memory": m["memory_bytes"], "disk": m.get("disk_bytes"), **m["caches"]}[what]
-                values.append((each.label, format_size(size, "bytes") if size else "unknown"))
-        return render.by_machine(values, alone=machine is not None)
+        return [each for each in self.suite.shown if machine in (None, each.label)]
 
     def latency_table(self, rows: list[dict]) -> str:
         """Measured latencies on each machine beside classic published ones. Each row: what, id,

@@ -21,8 +21,10 @@ def test_knees_are_found_and_located_on_the_caches():
     found = render.knees(entry({"walk": costs}), "walk", CACHES, 1, threshold=1.3)
     assert [(k["from"], k["to"], k["caches"]) for k in found] == [
         (32 * 2**10, 64 * 2**10, ["L1d"]),
-        (2 * 2**20, 4 * 2**20, ["L2"]),  # a working set exactly the size of L2 still fits
+        (2 * 2**20, 4 * 2**20, ["L2"]),
     ]
+    ends_at_l3 = render.knees(entry({"walk": {128 * 2**20: 1.0, 260 * 2**20: 1.9}}), "walk", CACHES, 1, 1.3)
+    assert ends_at_l3[0]["caches"] == ["L3"], "a working set the size of a cache already overflows it"
     e = entry({"walk": costs})
     sentence = render.knees_sentence(found, e, CACHES)
     assert "between 32 KiB and 64 KiB (×3; L1d (48 KiB) fills there)" in sentence
