@@ -1,6 +1,7 @@
 """Every snippet keeps the contract, runs on its own within the quick-run memory bound, and its
 variants agree on the answer (and agree() can tell when they do not)."""
 
+import re
 import subprocess
 import sys
 
@@ -109,3 +110,12 @@ def _corrupt(answer):
     wrong = np.array(answer, dtype=float, copy=True)
     wrong.flat[0] += 1.0
     return wrong
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS, ids=IDS)
+def test_the_run_it_lines_name_the_file(experiment):
+    """A reader copies the docstring's command: it must run this file, not the name it had before."""
+    docstring = experiment.path.read_text().split('"""')[1]
+    commands = re.findall(r"^\s*(?:Run it:\s+)?python (\S+\.py)", docstring, re.MULTILINE)
+    assert commands, f"{experiment.display}: the docstring says how to run it (Run it:  python {experiment.path.name})"
+    assert set(commands) == {experiment.path.name}, f"{experiment.display}: Run it names {sorted(set(commands))}"

@@ -11,8 +11,8 @@ do not re-read a few lines left warm in the cache: at the largest sizes one roun
 pool touches hundreds of MiB of distinct lines, more than the L3 holds, and the sequential run
 moves along the whole array.
 
-Run it:  python gather.py            (full sizes, a few seconds)
-         python gather.py --quick    (two small sizes, a second or two)
+Run it:  python access_patterns.py            (full sizes, a few seconds)
+         python access_patterns.py --quick    (two small sizes, a second or two)
 """
 
 import numpy as np

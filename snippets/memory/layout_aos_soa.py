@@ -9,8 +9,8 @@ per particle, but what crosses the memory bus depends on the layout:
 - one NumPy array per field (structure of arrays): the field is contiguous, every byte fetched
   is used.
 
-Run it:  python aos_soa.py            (full sizes, a few seconds)
-         python aos_soa.py --quick    (two small sizes, a second)
+Run it:  python layout_aos_soa.py            (full sizes, a few seconds)
+         python layout_aos_soa.py --quick    (two small sizes, a second)
 """
 
 import numpy as np
