@@ -7,9 +7,16 @@ does not need the loaded value. The walk follows one random cycle through every 
 call continues where the last one stopped, so a large working set is never re-read from a warm
 cache.
 
+NumPy asks Linux for huge pages (2 MiB) for large arrays, which lets the TLB map a large working
+set with few entries; a list lives in ordinary small pages. The third variant walks the same
+array copied into memory advised MADV_NOHUGEPAGE, so the difference huge pages make is measured,
+and counters() reports what share of each array the kernel actually backed with huge pages.
+
 Run it:  python latency.py            (full sizes, under a minute)
          python latency.py --quick    (two small sizes, a second)
 """
+
+import mmap
 
 import numpy as np
 
@@ -24,6 +31,7 @@ LARGE_SIZES = [4 * 2**30]
 BUDGET_S = 50
 STEPS = 20_000  # accesses per call: a few ms at DRAM latency
 SLOT_BYTES = {"numpy array": 8, "python list": 8 + 32}  # an int64; a pointer plus a 32-byte int object
+SMALL_PAGES = "numpy array, no huge pages"
 
 
 def work(n):
@@ -67,17 +75,56 @@ def slot_at(cycle, step):
     return int(P[a]) * len(Q) + (int(Q[rounds]) ^ int(X[a]))
 
 
+def without_huge_pages(array):
+    """A copy of `array` in private memory advised MADV_NOHUGEPAGE before its first touch, so the
+    kernel backs it with small pages only (where the advice does not exist, the copy is plain memory)."""
+    buffer = mmap.mmap(-1, max(array.nbytes, 1), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        buffer.madvise(mmap.MADV_NOHUGEPAGE)
+    copy = np.frombuffer(buffer, dtype=array.dtype, count=array.size)
+    copy[:] = array
+    return copy
+
+
+def huge_page_share(array):
+    """The share of `array`'s bytes that sit in huge pages: AnonHugePages of the mappings that hold
+    it, from /proc/self/smaps (Linux only; None elsewhere)."""
+    start, end = array.ctypes.data, array.ctypes.data + array.nbytes
+    huge, inside = 0, False
+    try:
+        with open("/proc/self/smaps") as smaps:
+            for line in smaps:
+                head = line.split(maxsplit=1)[0]
+                if "-" in head and not head.endswith(":"):
+                    low, high = (int(x, 16) for x in head.split("-"))
+                    inside = low < end and start < high
+                elif inside and head == "AnonHugePages:":
+                    huge += int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return min(huge, array.nbytes) / array.nbytes
+
+
 def setup(n):
-    """The cycle as an int64 array (n bytes) and as a list of ints (about n bytes), and where each walk is."""
+    """The cycle as an int64 array (n bytes), the same array without huge pages, and as a list of
+    ints (about n bytes); and where each walk is."""
     rng = np.random.default_rng(42)
     array, array_cycle = random_cycle(n // SLOT_BYTES["numpy array"], rng)
     blocks, block_len = cycle_shape(n // SLOT_BYTES["python list"])
     listed, list_cycle = random_cycle(blocks * block_len, rng)
     walks = {}
-    for name, cycle in (("numpy array", array_cycle), ("python list", list_cycle)):
+    for name, cycle in (("numpy array", array_cycle), (SMALL_PAGES, array_cycle), ("python list", list_cycle)):
         slots = len(cycle[0]) * len(cycle[1])
         walks[name] = {"cycle": cycle, "slots": slots, "step": 0, "at": slot_at(cycle, 0)}
-    return {"view": memoryview(array), "list": listed.tolist(), "walks": walks}
+    small = without_huge_pages(array)
+    arrays = {"numpy array": array, SMALL_PAGES: small}
+    return {
+        "arrays": arrays,
+        "view": memoryview(array),
+        "small": memoryview(small),
+        "list": listed.tolist(),
+        "walks": walks,
+    }
 
 
 def finish(walk, at):
@@ -87,28 +134,33 @@ def finish(walk, at):
     return np.array([at, slot_at(walk["cycle"], walk["step"])])
 
 
-def walk_array(data):
+def chase(nxt, i, steps):
+    """`steps` dependent loads, i = nxt[i], from slot i; returns the slot reached. The other memory
+    pages walk memoryviews with it too, so that their steps cost what this page's do."""
+    for _ in range(steps // 10):  # unrolled tenfold: the loop's own bookkeeping is paid once per ten steps
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+        i = nxt[i]
+    return i
+
+
+def walk_array(data, name="numpy array", view="view"):
     """An int64 array read through a memoryview: one 8-byte load per step, plus a new int object."""
-    walk, nxt = data["walks"]["numpy array"], data["view"]
-    i = walk["at"]
-    for _ in range(STEPS // 10):  # unrolled tenfold: the loop's own bookkeeping is paid once per ten steps
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-        i = nxt[i]
-    return finish(walk, i)
+    walk = data["walks"][name]
+    return finish(walk, chase(data[view], walk["at"], STEPS))
 
 
 def walk_list(data):
     """A list of ints: each step loads the pointer in slot i, then the int object it points to.
 
-    The same loop as walk_array, copied on purpose: CPython specializes each subscript in place for
+    The same loop as chase(), copied on purpose: CPython specializes each subscript in place for
     the container it meets (lists get a fast path), and one shared copy would flip between the two.
     """
     walk, nxt = data["walks"]["python list"], data["list"]
@@ -127,7 +179,18 @@ def walk_list(data):
     return finish(walk, i)
 
 
-VARIANTS = {"numpy array": walk_array, "python list": walk_list}
+def walk_small_pages(data):
+    """The same walk over the copy that has no huge pages."""
+    return walk_array(data, SMALL_PAGES, "small")
+
+
+VARIANTS = {"numpy array": walk_array, SMALL_PAGES: walk_small_pages, "python list": walk_list}
+
+
+def counters(variant, data):
+    """What share of each array walk's memory the kernel backed with huge pages."""
+    share = huge_page_share(data["arrays"][variant]) if variant in data["arrays"] else None
+    return {} if share is None else {"share on huge pages": share}
 
 
 def agree(outputs):

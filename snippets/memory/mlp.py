@@ -6,6 +6,11 @@ once, as many as the core can keep outstanding, if its out-of-order window reach
 independent loads. A 1 GiB array puts every step in DRAM; a 16 KiB one, in L1, is the control
 that shows the per-step overhead of each implementation, with no memory latency to hide.
 
+How many misses overlap may also be bounded by address translation: each miss to a page the TLB
+does not map needs a page-table walk first, and a core has only a few page walkers. NumPy gives a
+large array huge pages where Linux allows them; one more gather walks a copy of the 1 GiB cycle
+without huge pages, and counters() reports the share of each array on huge pages.
+
 Run it:  python mlp.py            (full sizes, about fifteen seconds)
          python mlp.py --quick    (two sizes, a few seconds: the 1 GiB cycle takes a second to build)
 """
@@ -13,7 +18,7 @@ Run it:  python mlp.py            (full sizes, about fifteen seconds)
 from functools import cache
 
 import numpy as np
-from latency import random_cycle, slot_at  # the random cycle has one home: the latency staircase
+from latency import huge_page_share, random_cycle, slot_at, without_huge_pages  # one home: the latency staircase
 
 TITLE = "k interleaved random walks: ns per access"
 UNIT = "access"
@@ -21,10 +26,11 @@ SIZE_UNIT = "walkers"  # the size is k, the number of independent walks advanced
 QUICK_SIZES = [1, 64]
 # The tests' quick run walks a 16 MiB cycle in place of the 1 GiB one; the published run never sees it.
 QUICK_OVERRIDES = {"ARRAYS": {"1 GiB": 16 * 2**20, "16 KiB": 16 * 2**10}}
-SIZES = [2**k for k in range(11)]  # 1, 2, 4, ... 1024 walkers
+SIZES = [4**k for k in range(6)]  # 1, 4, 16, ... 1024 walkers
 BUDGET_S = 20
 ACCESSES = 2**17  # per call, whatever k: k walkers take ACCESSES // k steps each
 ARRAYS = {"1 GiB": 2**30, "16 KiB": 16 * 2**10}  # DRAM (past the L3 of most machines), and L1
+SMALL_PAGES = "numpy gather, 1 GiB, no huge pages"
 
 
 def work(n):
@@ -33,12 +39,15 @@ def work(n):
 
 
 @cache
-def shared_cycle(n_bytes):
+def shared_cycle(n_bytes, huge_pages=True):
     """One int64 cycle per array size, built once and shared by every k: the 1 GiB one takes a second."""
+    if not huge_pages:
+        array, cycle = shared_cycle(n_bytes)
+        return without_huge_pages(array), cycle
     return random_cycle(n_bytes // 8, np.random.default_rng(42))
 
 
-def place_walkers(n_bytes, k, seed):
+def place_walkers(n_bytes, k, seed, huge_pages=True):
     """k walkers evenly spaced along the cycle, from a random phase.
 
     A phase of its own for each k and variant makes it unlikely that they re-walk, warm in the
@@ -46,7 +55,7 @@ def place_walkers(n_bytes, k, seed):
     by a multiple of the block count share a block at every step, and the + 1 puts the walkers
     in different blocks.
     """
-    array, cycle = shared_cycle(n_bytes)
+    array, cycle = shared_cycle(n_bytes, huge_pages)
     slots = len(array)
     first = int(np.random.default_rng(seed).integers(slots))
     ranks = [(first + j * (slots // k + 1)) % slots for j in range(k)]
@@ -64,6 +73,10 @@ def setup(n):
                 walkers["at"] = np.array(walkers["at"], dtype=np.int64)
             walkers["steps"], walkers["done"] = ACCESSES // n, 0
             data[f"{how}, {where}"] = walkers
+    walkers = place_walkers(ARRAYS["1 GiB"], n, seed=(n, ARRAYS["1 GiB"], 2), huge_pages=False)
+    walkers["at"] = np.array(walkers["at"], dtype=np.int64)
+    walkers["steps"], walkers["done"] = ACCESSES // n, 0
+    data[SMALL_PAGES] = walkers
     return data
 
 
@@ -102,7 +115,13 @@ VARIANTS = {
     f"{how}, {where}": pick(f"{how}, {where}", advance)
     for how, advance in (("python", advance_in_python), ("numpy gather", advance_with_gather))
     for where in ARRAYS
-}
+} | {SMALL_PAGES: pick(SMALL_PAGES, advance_with_gather)}
+
+
+def counters(variant, data):
+    """The share of the walked array that the kernel backed with huge pages."""
+    share = huge_page_share(data[variant]["array"])
+    return {} if share is None else {"share on huge pages": share}
 
 
 def agree(outputs):
@@ -122,6 +141,13 @@ CLAIMS = {
     "misses-overlap": {"variant": "numpy gather, 1 GiB", "faster_at": 1024, "slower_at": 1, "by_at_least": 12},
     # ... up to whatever bounds the misses in flight (miss slots, page walks): past a few hundred walkers, no gain.
     "overlap-saturates": {"variant": "numpy gather, 1 GiB", "faster_at": 1024, "slower_at": 256, "by_at_most": 1.5},
+    # Without huge pages every access needs a translation of its own, yet the overlap saturates as high.
+    "translations-do-not-bound-overlap": {
+        "faster": "numpy gather, 1 GiB",
+        "slower": SMALL_PAGES,
+        "at": 1024,
+        "by_at_most": 1.3,
+    },
     # Python's interleaving hides much less: with 1024 walkers DRAM still costs it a multiple of L1.
     "python-overlaps-less": {"faster": "python, 16 KiB", "slower": "python, 1 GiB", "at": 1024, "by_at_least": 1.8},
     "gather-beats-python": {"faster": "numpy gather, 1 GiB", "slower": "python, 1 GiB", "at": 1024, "by_at_least": 4},
