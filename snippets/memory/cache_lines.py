@@ -4,14 +4,16 @@ Memory moves in whole cache lines (64 bytes on x86 and most ARM cores). Reading 
 contiguous array uses all eight float64 values of each line; reading every 2nd, 4th, 8th value
 uses 4, 2, 1 of them, so the bytes moved per value read grow with the stride until the stride
 spans a line. Past that, every value read needs at least a line of its own; whether the cost per
-value stops growing there depends on the machine (its prefetchers, its TLB, its cache sets).
+value stops growing there depends on the machine (its prefetchers, its TLB, its cache sets). A
+power-of-two stride also puts every line read into a few cache sets: 576 B and 4160 B, one line
+longer than 512 B and 4096 B, read as many lines and pages without that.
 
 Every call reads the same number of values. The array is 1 GiB, larger than the L3 of most
 machines, and each call starts where no recent call has read, so that every line comes from RAM,
 not from a cache.
 
-Run it:  python stride.py            (full strides, a few seconds)
-         python stride.py --quick    (two strides, a second or two)
+Run it:  python cache_lines.py            (full strides, a few seconds)
+         python cache_lines.py --quick    (two strides, a second or two)
 """
 
 import numpy as np
@@ -21,7 +23,9 @@ UNIT = "touched element"
 SIZE_UNIT = "byte stride"  # a size is the distance between two values read, not a working set
 QUICK_SIZES = [8, 64]
 QUICK_OVERRIDES = {"ARRAY_BYTES": 16 * 2**20}  # the tests' quick run stays small; the published run never sees it
-SIZES = [8, 16, 32, 64, 128, 256, 512, 1024, 4096]
+# Powers of two, and two strides one line longer than one: 576 B and 4160 B land on as many lines
+# and pages as 512 B and 4096 B, but spread them over every cache set (see the associativity page).
+SIZES = [8, 16, 32, 64, 128, 256, 512, 576, 1024, 4096, 4160]
 BUDGET_S = 15
 ARRAY_BYTES = 2**30  # read from RAM at every stride: larger than the L3 of most machines
 TOUCHED = 2**17  # values read per call, at every stride; the copy's 1 MiB output stays in the caches

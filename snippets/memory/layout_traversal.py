@@ -7,11 +7,15 @@ their loops to follow memory, which hides the effect; so here a Python loop hand
 (or one column) at a time, and the order of the traversal is fixed by the loop.
 
 The loop's own cost (one view and one call per row) is spread over m values; it dominates only
-the smallest matrices. Matrix sides avoid powers of two, whose strides would make every value of
-a column compete for the same few cache sets.
+the smallest matrices. A column's lines are a row apart, and a cache picks a line's set from its
+address: the more powers of two a row's length holds, the fewer sets a column falls into. Matrix
+sides avoid powers of two, yet a row's byte length still holds several; a third C-ordered copy
+pads each row by one cache line, which spreads a column over every set and changes nothing else
+(the same pages, the same lines per value): the difference between the two column walks is what
+cache sets cost.
 
-Run it:  python traversal.py            (full sizes, a few seconds)
-         python traversal.py --quick    (two small sizes, a second)
+Run it:  python layout_traversal.py            (full sizes, a few seconds)
+         python layout_traversal.py --quick    (two small sizes, a second)
 """
 
 import math
@@ -21,6 +25,7 @@ import numpy as np
 TITLE = "Summing an m × m float64 matrix row by row or column by column, in C or Fortran order"
 UNIT = "element"
 SIZE_UNIT = "bytes"  # one matrix: sizes are marked against the caches on the chart
+LINE = 64  # bytes of padding per row in the padded copy
 QUICK_SIZES = [2**18, 2**20]
 # ×4 steps from 256 KiB (inside L2) to 256 MiB (past the L3 of many machines, not all).
 SIZES = [4**k * 2**18 for k in range(6)]
@@ -49,7 +54,9 @@ def setup(n):
     np.add(i[:, None], 2 * j[None, :], out=c)
     f = np.empty((m, m), order="F")
     np.add(2 * j[:, None], i[None, :], out=f.T)  # f.T is C-contiguous, and f.T[j, i] = f[i, j]
-    return {"C": c, "F": f}
+    padded = np.empty((m, m + LINE // 8))[:, :m]  # each row one line longer than its values
+    padded[...] = c
+    return {"C": c, "F": f, "C padded": padded}
 
 
 def sum_by_rows(matrix):
@@ -69,6 +76,7 @@ def sum_by_columns(matrix):
 VARIANTS = {
     "rows, C order": lambda data: sum_by_rows(data["C"]),
     "columns, C order": lambda data: sum_by_columns(data["C"]),
+    "columns, C order, rows padded": lambda data: sum_by_columns(data["C padded"]),
     "rows, F order": lambda data: sum_by_rows(data["F"]),
     "columns, F order": lambda data: sum_by_columns(data["F"]),
 }
