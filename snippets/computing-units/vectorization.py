@@ -6,7 +6,7 @@ once per element; NumPy pays it once per array and runs a compiled loop that
 the CPU can feed through SIMD units. numexpr also avoids NumPy's full-size
 temporaries by working through the array in cache-sized blocks.
 
-Run it:  python vectorization.py            (full sizes, about a minute)
+Run it:  python vectorization.py            (full sizes, under a minute)
          python vectorization.py --quick    (small sizes, a second)
 """
 
@@ -17,10 +17,9 @@ TITLE = "Evaluating 3x² + 2x + 1 over n floats"
 UNIT = "element"  # results are reported per element
 SIZE_UNIT = "elements"
 QUICK_SIZES = [1_000, 10_000]
-# 16 bytes per element: 10**3 fit in L1, 10**5 in L2, 10**6 in a large L3, 10**8 only in RAM.
+# 16 bytes per element: from arrays in L1 to arrays past the L3 of any mainstream machine.
 SIZES = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
-# The pure-Python variants cost the same per element at any size past L2, and a list of 10**8
-# floats takes 3 GiB: they stop at 10**6.
+# A list of 10**8 floats and their objects would take gigabytes: the pure-Python variants stop at 10**6.
 LIMITS = {"python loop": 1_000_000, "comprehension": 1_000_000}
 BUDGET_S = 60
 
