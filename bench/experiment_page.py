@@ -70,19 +70,18 @@ class ExperimentPage:
 
     def ratio(self, faster: str, slower: str, size, machine: str | None = None) -> str:
         """How many times faster one variant was than another, in one run, on each machine: '31× (m1), 40× (m2)'."""
-        values = []
-        for each, entry in self._fresh(machine):
-            fast, slow = (self._point(each, entry, v, size) for v in (faster, slower))
-            if fast and slow:
-                values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
-        return render.by_machine(values, alone=machine is not None)
+        return self._quotient((faster, size), (slower, size), machine)
 
     def step(self, variant: str, faster_at, slower_at, machine: str | None = None) -> str:
         """How many times one variant's cost at one size is its cost at another, in one run, on each
         machine: '3.3× (m1), 1.1× (m2)'. Sizes may be roles ("L2/2")."""
+        return self._quotient((variant, faster_at), (variant, slower_at), machine)
+
+    def _quotient(self, fast_at: tuple, slow_at: tuple, machine: str | None) -> str:
+        """The slower point's time over the faster's, each a (variant, size), on each machine."""
         values = []
         for each, entry in self._fresh(machine):
-            fast, slow = (self._point(each, entry, variant, size) for size in (faster_at, slower_at))
+            fast, slow = (self._point(each, entry, *at) for at in (fast_at, slow_at))
             if fast and slow:
                 values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
         return render.by_machine(values, alone=machine is not None)
