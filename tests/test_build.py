@@ -133,7 +133,7 @@ BREAKAGES = {
     ),
     "a claim the snippet does not declare": (
         "docs/memory/index.md",
-        lambda text: text.replace('latency.claim("l3-vs-l1")', 'latency.claim("no-such-claim")'),
+        lambda text: text.replace('latency.claim("dram-vs-l1")', 'latency.claim("no-such-claim")'),
         "memory/latency has no claim 'no-such-claim'",
     ),
     "numbers without a stamp": (

@@ -114,8 +114,7 @@ CLAIMS = {
     # Sixty-four lines in one set: past the ways of L1, nearly every read misses it.
     "one-set-overflows": {"faster": "4160 B apart", "slower": "4096 B apart", "at": 64, "by_at_least": 2.5},
     "spread-stays-in-l1": {"variant": "4160 B apart", "faster_at": 8, "slower_at": 64, "by_at_most": 1.3},
-    # Lines 4096 B apart use a sliver of L2's sets too: thousands of them overflow those.
-    "few-l2-sets-overflow": {"variant": "4096 B apart", "faster_at": 256, "slower_at": 4096, "by_at_least": 1.5},
+    # No claim on the L2 overflow: those lines then come from L3, whose share moves between runs.
 }
 
 

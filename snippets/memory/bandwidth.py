@@ -86,9 +86,8 @@ def agree(results):
 
 
 CLAIMS = {
-    # The staircase: the same read from L1, L3 and DRAM; each level is farther from the core.
-    "l1-vs-l3": {"variant": "max", "faster_at": "L1d/2", "slower_at": "L3/4", "by_at_least": 1.3},
-    "l3-vs-dram": {"variant": "max", "faster_at": "L3/4", "slower_at": "L3*2", "by_at_least": 1.35},
+    # The staircase: the same read from L1, L2 and DRAM; each level is farther from the core. No
+    # claim inside L3, which other cores and guests share: what it delivers moves between runs.
     "l2-vs-dram": {"variant": "max", "faster_at": "L2/2", "slower_at": "L3*2", "by_at_least": 2},
     "l1-vs-dram": {"variant": "max", "faster_at": "L1d/2", "slower_at": "L3*2", "by_at_least": 4},
     "copy-l2-vs-dram": {"variant": "copy", "faster_at": "L2/2", "slower_at": "L3*2", "by_at_least": 2.5},

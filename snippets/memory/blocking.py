@@ -149,13 +149,7 @@ CLAIMS = {
         "slower_at": "L3*2",
         "by_at_least": 2,
     },
-    # Where whole-array passes are fast already, the chunks cost their extra calls and little more.
-    "chunks-cost-little-in-cache": {
-        "faster": "whole array, out=",
-        "slower": "chunks in L2, out=",
-        "at": "L3/2",
-        "by_at_most": 1.5,
-    },
+    # No claim in L3: the whole-array passes there run at the share of L3 other cores leave.
 }
 
 

@@ -114,12 +114,6 @@ CLAIMS = {
     "one-temporary-cheap-in-cache": {"faster": "out=", "slower": "naive", "at": 1_000_000, "by_at_most": 1.5},
     # ...but a second one makes glibc give the freed pair back to the kernel and fault it in again.
     "second-temporary-faults": {"faster": "naive", "slower": "naive, no elision", "at": 100_000, "by_at_least": 3},
-    "second-temporary-faults-at-a-million": {
-        "faster": "naive",
-        "slower": "naive, no elision",
-        "at": 1_000_000,
-        "by_at_least": 1.5,
-    },
     # numexpr's fixed cost per call (parsing, dispatching its block loop) dominates a small array.
     "numexpr-fixed-cost": {"faster": "out=", "slower": "numexpr", "at": 1_000, "by_at_least": 3},
 }

@@ -155,12 +155,12 @@ CLAIMS = {
         "at": 1024,
         "by_at_most": 1.3,
     },
-    # ...but a page walk per step once the pages outnumber any second-level TLB, the same lines in cache.
+    # ...but a page walk per step once the pages outnumber any second-level TLB, while the lines fit in L2.
     "page-walks-past-the-tlb": {
         "faster": "dense, 4 KiB pages",
         "slower": "one line per page, 4 KiB pages (MADV_NOHUGEPAGE)",
-        "at": 2**14,
-        "by_at_least": 1.4,
+        "at": 2**13,
+        "by_at_least": 1.1,
     },
     # Huge pages do not slow the walk; how much they save depends on the machine (see the page).
     "huge-pages-never-slower": {
