@@ -77,18 +77,17 @@ def agree(outputs):
 
 
 def cache_geometry(level, sysfs="/sys/devices/system/cpu/cpu0/cache"):
-    """Ways, sets and line size of this CPU's data cache at `level`, as Linux reports them; {} elsewhere."""
+    """Ways, sets, line size and bytes of this CPU's data cache at `level`, as Linux reports them;
+    {} elsewhere. The one reader of the cache description for the memory snippets."""
     for index in sorted(Path(sysfs).glob("index*")):
         try:
             if int((index / "level").read_text()) != level or (index / "type").read_text().strip() == "Instruction":
                 continue
-            return {
-                "ways": int((index / "ways_of_associativity").read_text()),
-                "sets": int((index / "number_of_sets").read_text()),
-                "line": int((index / "coherency_line_size").read_text()),
-            }
+            files = {"ways": "ways_of_associativity", "sets": "number_of_sets", "line": "coherency_line_size"}
+            geometry = {name: int((index / file).read_text()) for name, file in files.items()}
         except (OSError, ValueError):
-            return {}
+            continue
+        return geometry | {"size": geometry["ways"] * geometry["sets"] * geometry["line"]}
     return {}
 
 

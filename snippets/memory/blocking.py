@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numexpr as ne
 import numpy as np
+from associativity import cache_geometry  # the cache description has one reader: the associativity page
 
 TITLE = "A cubic polynomial over n float64: whole-array passes against chunks that fit in L2"
 UNIT = "element"
@@ -36,19 +37,7 @@ C3, C2, C1, C0 = 1.5, -2.25, 0.75, 3.0
 ne.set_num_threads(1)
 
 
-def cache_size(level, fallback):
-    """Bytes of cpu0's data or unified cache at `level`, from Linux's sysfs; `fallback` elsewhere."""
-    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
-        try:
-            if int((index / "level").read_text()) == level and (index / "type").read_text().strip() != "Instruction":
-                text = (index / "size").read_text().strip()
-                return int(text.rstrip("KMG")) * {"K": 2**10, "M": 2**20, "G": 2**30}.get(text[-1], 1)
-        except (OSError, ValueError):
-            continue
-    return fallback
-
-
-L2 = cache_size(2, fallback=2**20)  # without sysfs (macOS, Windows), assume 1 MiB
+L2 = cache_geometry(2).get("size", 2**20)  # without sysfs (macOS, Windows), assume 1 MiB
 CHUNK = L2 // 2 // 16 // 8 * 8  # elements per chunk: its x and y take half of L2; every chunk starts on a line
 
 
