@@ -37,14 +37,14 @@ clean:
 	rm -rf $(VENV) .venv-* site .pytest_cache .ruff_cache
 
 # make bench PYTHON=python3.13 measures with that interpreter, from a venv of its own that holds only
-# what the snippets import (numpy, numexpr), pinned by the lock; results go to its own file.
+# what the measuring worker imports (numpy, numexpr, pyperf and its psutil), pinned by the lock; results go to its own file.
 ifeq ($(origin PYTHON),command line)
 MEASURE_VENV := .venv-$(notdir $(PYTHON))
 MEASURE := --python $(MEASURE_VENV)/bin/python
 bench: $(MEASURE_VENV)/.installed-from-lock
-$(MEASURE_VENV)/.installed-from-lock: requirements.txt
+$(MEASURE_VENV)/.installed-from-lock: requirements.txt Makefile
 	test -x $(MEASURE_VENV)/bin/python || $(PYTHON) -m venv $(MEASURE_VENV)
-	awk '/^[a-z]/ {keep = ($$1 ~ /^(numpy|numexpr)==/)} keep' requirements.txt > $(MEASURE_VENV)/requirements.txt
+	awk '/^[a-z]/ {keep = ($$1 ~ /^(numpy|numexpr|pyperf|psutil)==/)} keep' requirements.txt > $(MEASURE_VENV)/requirements.txt
 	$(MEASURE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(MEASURE_VENV)/requirements.txt
 	touch $@
 endif

@@ -13,8 +13,6 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-import jsonschema
-
 from bench.discover import ROOT
 from bench.stats import summarize
 
@@ -31,7 +29,11 @@ class ResultsError(Exception):
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator():
+    """Imported here, not at the top: the measuring worker of `make bench PYTHON=...` imports this
+    module (for point()) in a venv that holds only numpy and numexpr."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 

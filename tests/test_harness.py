@@ -4,6 +4,7 @@ written, kept and reported."""
 
 import hashlib
 import json
+import subprocess
 import sys
 
 import pytest
@@ -227,3 +228,21 @@ def test_a_result_must_be_what_its_snippet_declares(results_dir, capsys, spoil, 
     assert main(["check", "--results-dir", str(results_dir)]) == 2
     err = capsys.readouterr().err
     assert f"{REFERENCES[1].name}: field experiments.{VECTORIZATION}" in err and message in err
+
+
+def test_the_measuring_worker_imports_only_what_make_bench_python_installs():
+    """`make bench PYTHON=python3.13` measures from a venv holding numpy, numexpr, pyperf and psutil
+    alone (the Makefile's awk filter): the worker must import nothing else at module level."""
+    allowed = "{'numpy', 'numexpr', 'pyperf', 'psutil', 'bench'}"
+    code = (
+        "import sys\n"
+        "class Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        top = name.split('.')[0]\n"
+        f"        if not top.startswith('_') and top not in sys.stdlib_module_names and top not in {allowed}:\n"
+        "            raise ImportError(f'the measuring venv has no {top}')\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+        "import bench.measure\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
