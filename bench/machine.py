@@ -13,6 +13,9 @@ from pathlib import Path
 
 import psutil
 
+from bench import hardware
+from bench.hardware import parse_size
+
 CACHE_LEVELS = {("1", "Data"): "L1d", ("2", "Unified"): "L2", ("3", "Unified"): "L3"}
 MACOS_CACHES = {"L1d": "hw.l1dcachesize", "L2": "hw.l2cachesize", "L3": "hw.l3cachesize"}
 
@@ -46,7 +49,7 @@ def caches() -> dict:
     for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
         key = CACHE_LEVELS.get(((index / "level").read_text().strip(), (index / "type").read_text().strip()))
         if key:
-            found[key] = _parse_size((index / "size").read_text().strip())
+            found[key] = parse_size((index / "size").read_text().strip())
     if sys.platform == "darwin":
         for key, name in MACOS_CACHES.items():
             value = _sysctl(name)
@@ -99,6 +102,11 @@ def describe() -> dict:
         "kernel": _plain(platform.release()),
         "virtualized": virtualized(),
         "transparent_huge_pages": transparent_huge_pages(),
+        "threads_per_core": hardware.threads_per_core(),
+        "cache_details": hardware.cache_details(),
+        "tlbs": hardware.tlbs(),
+        "frequency_mhz": hardware.frequency_mhz(),
+        "gpus": [_plain(name) for name in hardware.gpus()],
     }
 
 
@@ -119,8 +127,3 @@ def _sysctl(name: str) -> str | None:
         return subprocess.run(["sysctl", "-n", name], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
-
-
-def _parse_size(text: str) -> int:
-    units = {"K": 2**10, "M": 2**20, "G": 2**30}
-    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
