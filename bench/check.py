@@ -2,7 +2,9 @@
 
 A problem is a claim that is false on a reference machine, or an experiment fresh on none of
 them. A reference machine whose result is stale drops out and is listed; another machine (a
-reader's) is shown beside the references, its false claims marked but never a problem.
+reader's) is shown beside the references, its false claims marked but never a problem. An
+experiment that NEEDS hardware the reference machines lack (a GPU) is judged where it was
+measured, and its absence from the reference machines is listed, not a problem.
 """
 
 from dataclasses import dataclass, field
@@ -24,10 +26,11 @@ class Judged:
     verdicts: dict[Machine, dict[str, Verdict]] = field(default_factory=dict)  # claim name -> verdict
     errors: dict[Machine, str] = field(default_factory=dict)  # claims a machine cannot judge, and why
     stale: list[Machine] = field(default_factory=list)  # reference machines to re-measure
+    lacking: list[Machine] = field(default_factory=list)  # reference machines without what NEEDS names
 
     def problems(self) -> list[str]:
         eid = self.experiment.id
-        if not any(m.reference for m in self.verdicts):
+        if not any(m.reference for m in self.verdicts) and not self.contract.needs:
             return [f"{eid} is fresh on no reference machine: run `{self.experiment.rerun_command}` on one of them"]
         found = [f"{m.label}: {error}" for m, error in self.errors.items() if m.reference]
         false = [v for m, verdicts in self.verdicts.items() if m.reference for v in verdicts.values() if not v.holds]
@@ -36,7 +39,10 @@ class Judged:
 
 def judge_all(suite: Suite, experiment: Experiment, contract: Contract, also: tuple[Machine, ...] = ()) -> Judged:
     """The claims on every shown machine, and on `also` (another build just measured, say)."""
-    judged = Judged(experiment, contract, stale=suite.stale_references(experiment))
+    stale = suite.stale_references(experiment)
+    # A reference machine that never measured an experiment needing a GPU has none; one that did, has.
+    lacking = [m for m in stale if contract.needs and experiment.id not in m.data["experiments"]]
+    judged = Judged(experiment, contract, stale=[m for m in stale if m not in lacking], lacking=lacking)
     extra = [(m, e) for m in also if m not in suite.shown and (e := m.entry(experiment)) is not None]
     for machine, entry in suite.fresh(experiment) + extra:
         try:
@@ -52,9 +58,8 @@ def report(judged: Judged) -> list[str]:
     for name, claim in judged.contract.claims.items():
         cells = [(m, verdicts[name]) for m, verdicts in judged.verdicts.items()]
         false_on_reference = any(not v.holds for m, v in cells if m.reference)
-        lines.append(
-            f"{'FALSE' if false_on_reference else 'ok':<6}{eid} {name}: {claim.sentence(judged.contract.size_unit)}"
-        )
+        verdict = "FALSE" if false_on_reference else "ok" if cells else "--"  # --: measured nowhere yet
+        lines.append(f"{verdict:<6}{eid} {name}: {claim.sentence(judged.contract.size_unit)}")
         lines += [f"        {v.describe()}{'' if m.reference else ' (not a reference machine)'}" for m, v in cells]
     lines += [f"ERROR {eid} on {m.label}: {error}" for m, error in judged.errors.items()]
     lines += [
@@ -62,6 +67,12 @@ def report(judged: Judged) -> list[str]:
         f"run `{judged.experiment.rerun_command}` there"
         for m in judged.stale
     ]
+    if judged.lacking:
+        labels = ", ".join(m.label for m in judged.lacking)
+        lines.append(
+            f"NOT MEASURED {eid} on {labels}: it needs {judged.contract.needs}, which they lack; "
+            f"`{judged.experiment.rerun_command}` measures it on a machine that has one"
+        )
     return lines
 
 

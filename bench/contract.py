@@ -55,6 +55,10 @@ CONTRACT = {
     "before_sample": Name("function", False, "`before_sample(variant, inputs)`: untimed, before every sample"),
     "teardown": Name("function", False, "`teardown(inputs)` releases what setup acquired, even after an error"),
     "counters": Name("function", False, '`counters(variant, inputs)`: `{"name": number}` for one call'),
+    "NEEDS": Name("text", False, '`"a CUDA GPU"`: hardware the reference machines lack; comes with `unavailable`'),
+    "unavailable": Name(
+        "function", False, "`unavailable()`: None where this machine has what NEEDS names, else why not (it is skipped)"
+    ),
 }
 
 
@@ -76,6 +80,7 @@ class Contract:
     show_as: str | None
     bytes_per_size: float | None  # working-set bytes per unit of size; None when sizes are not working sets
     prepared: bool  # before_sample(): one call per sample, prepared outside the timing
+    needs: str | None  # NEEDS: hardware the reference machines lack; None where any machine runs it
     claims: dict[str, Claim]
 
     @property
@@ -118,6 +123,11 @@ def read(module: ModuleType, experiment: Experiment) -> Contract:
         raise ContractError(f'{where}: SHOW_AS = {found["SHOW_AS"]!r} shows bytes per ns: set UNIT = "byte"')
     if found["SIZE_UNIT"] != "bytes" and found["SIZE_UNIT"].lower().rstrip("s") in {"byte", "b"}:
         raise ContractError(f'{where}: SIZE_UNIT {found["SIZE_UNIT"]!r}: write "bytes" for sizes in bytes')
+    if ("NEEDS" in found) != ("unavailable" in found):
+        raise ContractError(
+            f"{where}: define NEEDS and unavailable() together: NEEDS names the hardware, unavailable() "
+            "says whether this machine has it"
+        )
     contract = Contract(
         id=experiment.id,
         title=found["TITLE"],
@@ -133,6 +143,7 @@ def read(module: ModuleType, experiment: Experiment) -> Contract:
         show_as=found.get("SHOW_AS"),
         bytes_per_size=_bytes_per_size(found),
         prepared="before_sample" in found,
+        needs=found.get("NEEDS"),
         claims={},
     )
     try:
@@ -158,6 +169,12 @@ class Live:
     def hook(self, name: str):
         """before_sample, teardown or counters, or None where the snippet does not define it."""
         return getattr(self.module, name, None)
+
+    def unavailable(self) -> str | None:
+        """Why this machine cannot run the snippet, as its unavailable() says; None where it can."""
+        probe = getattr(self.module, "unavailable", None)
+        reason = probe() if probe else None
+        return None if reason is None else " ".join(str(reason).split()) or "unavailable() gave no reason"
 
     def quick(self) -> None:
         """Swap in QUICK_OVERRIDES, for a quick run only: smaller arrays, same code."""

@@ -9,7 +9,8 @@ the script part rewritten costs no re-measurement.
 import ast
 import hashlib
 
-NOT_MEASURED = frozenset({"CLAIMS", "TITLE", "BUDGET_S", "QUICK_OVERRIDES"})  # never in a published measurement
+# Never part of a published measurement:
+NOT_MEASURED = frozenset({"CLAIMS", "TITLE", "BUDGET_S", "QUICK_OVERRIDES", "NEEDS"})
 
 
 def fingerprint(source: str) -> str:

@@ -2,6 +2,7 @@
 
 Run by `python -m bench run`, one subprocess per experiment, never imported by it:
     python -m bench.measure <experiment id> --out FILE [--quick | --large]
+Where the snippet's unavailable() gives a reason (no GPU here), FILE holds only that reason.
 
 A snippet run on its own calls standalone(), which measures with the same code in the same order,
 so that its process meets the same allocator history, page faults and warm-up as the harness's.
@@ -106,6 +107,10 @@ def main() -> None:
     (experiment,) = by_id([args.id])
     snippet = live(experiment, importable=True)
     contract = snippet.contract
+    if reason := snippet.unavailable():  # asked here, in the interpreter that would measure
+        with open(args.out, "w") as out:
+            json.dump({"unavailable": reason}, out)
+        return
     if args.quick:
         snippet.quick()
     started = time.perf_counter()
@@ -127,6 +132,9 @@ def standalone(module) -> None:
     contract = snippet.contract
     if not contract.runs_here:
         sys.exit(f"{contract.title}: runs on {', '.join(contract.platforms)} only; this is {sys.platform}")
+    if reason := snippet.unavailable():
+        print(f"{contract.title}: not measured here: {reason}")
+        sys.exit(0)
     quick = "--quick" in sys.argv
     mode = "quick" if quick else "full"
     if quick:

@@ -5,7 +5,8 @@ Nothing measured is lost to a fault elsewhere: each experiment is validated as s
 measured and saved on its own, under a lock, merged into the file as it is on disk then (so two
 runs at once keep both); a bad experiment costs only itself. The worker runs in a process group
 of its own, in a temporary folder the harness owns: a timeout, Ctrl-C or SIGTERM stops the whole
-group and removes the folder.
+group and removes the folder. An experiment whose snippet NEEDS hardware this machine lacks (a
+GPU) is skipped with the worker's reason, and what is stored for it stays.
 """
 
 import contextlib
@@ -37,6 +38,10 @@ class MeasureError(Exception):
     """One experiment could not be measured; the others still are."""
 
 
+class Unavailable(Exception):
+    """This machine lacks what the experiment needs, as its unavailable() said: skipped, not failed."""
+
+
 def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool = False, python: str | None = None):
     """Measure each experiment and save it as soon as it is measured; exit status 1 if any failed."""
     directory = directory or (QUICK_DIR if quick else RESULTS)
@@ -55,6 +60,9 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
                 known = contract(experiment)
                 entry = measure_one(experiment, known, quick, large, python)
                 _save(entry, experiment, known, host, build, target)
+            except Unavailable as reason:
+                print(f"skipped {experiment.id}: {reason}", flush=True)
+                continue
             except (MeasureError, ContractError, ResultsError) as error:
                 print(f"{experiment.id}: FAILED: {error}", file=sys.stderr)
                 failed.append(experiment.id)
@@ -62,8 +70,8 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
             measured.append(experiment)
             _report_time(experiment, known, entry, quick, large)
     if not measured:
-        print(f"nothing measured; {target} left as it was", file=sys.stderr)
-        return 1
+        print(f"nothing measured; {target} left as it was", file=sys.stderr if failed else sys.stdout)
+        return 1 if failed else 0
     print(f"wrote {target}")
     if not quick:
         _report_claims(measured, directory, target)
@@ -80,7 +88,8 @@ def interpreter_build(python: str) -> str:
 
 def measure_one(experiment: Experiment, known: Contract, quick: bool, large: bool = False, python=sys.executable):
     """Run bench.measure for one experiment in a fresh interpreter, bounded by twice its budget
-    (ten times with the opt-in LARGE_SIZES); the entry it returns is not yet validated."""
+    (ten times with the opt-in LARGE_SIZES); the entry it returns is not yet validated. Unavailable
+    where that interpreter finds the machine lacks what the snippet NEEDS (a GPU): it asks there."""
     if not known.runs_here:
         raise MeasureError(f"needs {' or '.join(known.platforms)}; this is {sys.platform}")
     before = _fingerprint_now(experiment)
@@ -97,6 +106,8 @@ def measure_one(experiment: Experiment, known: Contract, quick: bool, large: boo
             raise MeasureError(f"the measuring process left no usable results ({error})") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if "unavailable" in raw:
+        raise Unavailable(raw["unavailable"])
     if _fingerprint_now(experiment) != before:
         raise MeasureError(f"{experiment.path} changed while it was measured; run it again")
     return {
