@@ -91,6 +91,44 @@ def bar_chart(panels: list[tuple[str, dict]], size: int, *, salt: str, xlabel: s
         return _svg(fig)
 
 
+def speedups(entry: dict, variant: str) -> list[tuple[int, float, float, float]]:
+    """(threads, speedup, low, high) for one variant: its median time at one thread over its time
+    at each size, the band from that size's interquartile range."""
+    points = {p["size"]: p for p in entry["points"] if p["variant"] == variant}
+    one = points[1]["median_ns"]
+    return [(n, one / p["median_ns"], one / p["p75_ns"], one / p["p25_ns"]) for n, p in sorted(points.items())]
+
+
+def speedup_chart(panels: list[tuple[str, dict, int]], variants: list[str], *, salt: str) -> str:
+    """One panel per machine (title, entry, its cores): each variant's speedup over one thread
+    against the number of threads, on a shared axis, beside the ideal (dashed): as many times
+    faster as there are threads, up to the machine's cores, and no faster past them."""
+    with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
+        fig, axes = _panels(len(panels), width=4.4, height=3.8, sharex=True, sharey=True)
+        top = 1.0
+        for ax, (title, entry, cores) in zip(axes, panels, strict=False):
+            sizes = sorted({p["size"] for p in entry["points"]})
+            ideal = sorted({*sizes, min(cores, sizes[-1])})
+            ax.plot(ideal, [min(n, cores) for n in ideal], color=INK, linestyle="--", linewidth=1, label="ideal")
+            for i, variant in enumerate(variants):
+                shown = speedups(entry, variant)
+                threads, speedup, low, high = zip(*shown, strict=True)
+                colour = SERIES[i % len(SERIES)]
+                ax.plot(threads, speedup, marker="o", markersize=3, color=colour, label=variant)
+                ax.fill_between(threads, low, high, color=colour, alpha=0.2, linewidth=0)
+                top = max(top, *high)
+            top = max(top, min(cores, sizes[-1]))
+            _mark(ax, {f"{cores} cores": cores}, sizes)
+            ax.set(title=title, xlabel=entry["size_unit"], xticks=sizes)
+            ax.title.set_fontsize(10)
+            ax.grid(True, which="major")
+        axes[0].set(ylabel="speedup over one thread", ylim=(0, 1.1 * top))  # shared: room for every panel
+        handles, labels = axes[0].get_legend_handles_labels()
+        wide = 4 if len(panels) > 1 else 2  # one panel is narrower than two: its legend takes two rows
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(wide, len(labels)))
+        return _svg(fig)
+
+
 def _panels(count: int, *, width: float, height: float, **share):
     """Up to two panels a row; a single machine gets the full width."""
     cols = 1 if count == 1 else 2

@@ -7,7 +7,11 @@ and calls these methods on it: {{ latency.value("numpy array", "L1d/2") }}. A si
 ("L1d/2"), resolved on each machine from its own caches.
 """
 
+import ast
+import dis
 import html
+import platform
+import types
 
 from bench import charts, render, roles
 from bench.results import point
@@ -164,6 +168,18 @@ class ExperimentPage:
             lines.append(f"| {html.escape(variant)} | {' | '.join(cells)} |")
         return "\n".join(lines)
 
+    def bytecode(self, function: str) -> str:
+        """One of the snippet's functions as the CPython building the page compiles it (`dis`), in a
+        text fence: compiled from the source alone, never run."""
+        tree = ast.parse(self.experiment.path.read_text())
+        found = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function]
+        if not found:
+            raise PageError(f"{self.site.page}: {self.experiment.path.name} defines no function {function!r}")
+        module = compile(ast.Module(body=found, type_ignores=[]), self.experiment.path.name, "exec")
+        code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+        title = f"{function}, as CPython {platform.python_version()} compiles it"
+        return f'```text title="{html.escape(title)}"\n{dis.Bytecode(code).dis()}```\n'
+
     def snippet(self) -> str:
         """The command that runs the snippet on its own, and the whole file in a collapsed block. The
         tests run every snippet once, directly; the command here is not run again as a page fence."""
@@ -186,6 +202,37 @@ class ExperimentPage:
                 "",
             ]
         )
+
+    def speedup_chart(self, variants, caption: str) -> str:
+        """Speedup over one thread against the number of threads (the sizes), for one variant or
+        several, a panel per machine with the ideal line: as many times faster as there are
+        threads, up to that machine's logical cores."""
+        names = [variants] if isinstance(variants, str) else list(variants)
+        if unknown := [v for v in names if v not in self.contract.variants]:
+            raise PageError(f"{self.site.page}: {self.id} has no variant {', '.join(map(repr, unknown))}")
+        fresh = self._fresh()
+        for machine, entry in fresh:
+            for variant in names:
+                if not point(entry, variant, 1):
+                    where = f"{self.site.page}: {self.id} has no result for {variant!r}"
+                    raise PageError(f"{where} at 1 thread on {machine.label}")
+        panels = [(m.label, e, m.data["machine"]["logical_cores"]) for m, e in fresh]
+        return self._figure(charts.speedup_chart(panels, names, salt=f"{self.id}:speedup"), caption)
+
+    def measured(self) -> bool:
+        """Whether a shown machine has a fresh result. An experiment that NEEDS what the reference
+        machines lack (a GPU) may have none: its page shows the numbers inside
+        {% if e.measured() %} ... {% else %} and says how to measure them. Asking shows no number,
+        so it asks no stamp of the page."""
+        return bool(self.site.suite.fresh(self.experiment))
+
+    def gpus(self) -> str:
+        """The GPUs of each machine with a fresh result, as nvidia-smi names them: 'NVIDIA H200 (m1)'."""
+        values = []
+        for machine, _ in self._fresh():
+            names = machine.data["machine"].get("gpus")
+            values.append((machine.label, html.escape(", ".join(names)) if names else "no GPU recorded"))
+        return render.by_machine(values)
 
 
 def _cell(verdict) -> str:

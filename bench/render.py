@@ -82,6 +82,8 @@ def counters_table(entry: dict) -> str:
     """Variants and sizes down, each counter across: what one call cost besides time."""
     points = [p for p in entry["points"] if "counters" in p]
     names = list(dict.fromkeys(k for p in points for k in p["counters"]))
+    if not names:
+        return "No counter was recorded on this machine: the snippet's `counters()` found none it could read."
     rows = [
         f"| variant | size | {' | '.join(html.escape(n) for n in names)} |",
         "|---|---:" + "|---:" * len(names) + "|",
@@ -159,7 +161,8 @@ def stamp(measured: list[tuple[str, dict, dict[str, dict]]], stale: dict[str, li
         lines.append(
             f"    **{html.escape(label)}**: {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
             f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
-            f"{' (virtual machine)' if m['virtualized'] else ''}."
+            f"{' (virtual machine)' if m['virtualized'] else ''}"
+            f"{', GPU: ' + html.escape(', '.join(m['gpus'])) if m.get('gpus') else ''}."
         )
         lines.append("")
         for eid, entry in sorted(entries.items()):

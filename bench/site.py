@@ -7,7 +7,7 @@ import json
 import posixpath
 from pathlib import Path
 
-from bench import render
+from bench import machine_page, render
 from bench.check import judge_all
 from bench.contract import contracts
 from bench.discover import experiments
@@ -24,6 +24,7 @@ MACROS = (
     "machines",
     "latency_table",
     "machine_table",
+    "hardware_table",
     "schema_fields",
     "budgets_table",
     "stamp",
@@ -102,6 +103,15 @@ class Site:
         """Every machine the pages show, field by field."""
         return render.machine_table([m.data["machine"] for m in self.suite.shown])
 
+    def hardware_table(self) -> str:
+        """Each shown machine's cores, caches, TLBs, memory, SIMD, clock and GPUs, as its newest run recorded them."""
+        columns = []
+        for m in self.suite.shown:
+            entries = m.data["experiments"].values()
+            newest = max(entries, key=lambda e: e["software"]["date"], default={})
+            columns.append((m.label, m.data["machine"], newest))
+        return machine_page.hardware_table(columns)
+
     def schema_fields(self) -> str:
         """Every field of the results schema with its description, straight from the schema file."""
         return render.schema_fields(json.loads(SCHEMA_PATH.read_text()))
@@ -117,8 +127,13 @@ class Site:
         for eid, contract in self.contracts.items():
             fresh = dict(self.experiment(eid)._fresh())
             took = [fresh[m]["duration_s"] if m in fresh else None for m in machines]
-            total = [t + (x or 0) for t, x in zip(total, [contract.budget_s, *took], strict=True)]
-            cells = " | ".join("not yet re-measured" if t is None else f"{t:.0f} s" for t in took)
+            lacking = self.judged[eid].lacking
+            declared = 0 if lacking else contract.budget_s  # not part of make bench where it cannot run
+            total = [t + (x or 0) for t, x in zip(total, [declared, *took], strict=True)]
+            cells = " | ".join(
+                f"needs {contract.needs}" if m in lacking else "not yet re-measured" if t is None else f"{t:.0f} s"
+                for m, t in zip(machines, took, strict=True)
+            )
             lines.append(f"| `{eid}` | {contract.budget_s:g} s | {cells} |")
         lines.append("| **all** | " + " | ".join(f"**{t:.0f} s**" for t in total) + " |")
         return "\n".join(lines)

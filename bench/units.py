@@ -4,13 +4,13 @@ BINARY = [("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)]
 
 
 def format_size(n: int, size_unit: str) -> str:
-    """10_000_000 elements -> '10,000,000 elements'; 1_048_576 bytes -> '1 MiB'."""
+    """10_000_000 elements -> '10,000,000 elements'; 1 threads -> '1 thread'; 1_048_576 bytes -> '1 MiB'."""
     if size_unit == "bytes":
         for name, scale in BINARY:
             if n >= scale:
                 return f"{n / scale:.3g} {name}"
         return f"{n} B"
-    return f"{n:,} {size_unit}"
+    return f"{n:,} {size_unit.removesuffix('s') if n == 1 else size_unit}"
 
 
 def format_ns(ns: float) -> str:

@@ -23,10 +23,10 @@ def entry(a: list[float], b: list[float]) -> dict:
 
 def test_the_two_kinds_read_as_sentences():
     assert claim(faster="a", slower="b", at=1, by_at_least=2).sentence("calls") == (
-        "a is at least 2× faster than b at 1 calls"
+        "a is at least 2× faster than b at 1 call"
     )
     assert claim(variant="a", faster_at=1, slower_at=2, by_at_most=3).sentence("calls") == (
-        "a at 1 calls is at most 3× faster than at 2 calls"
+        "a at 1 call is at most 3× faster than at 2 calls"
     )
 
 

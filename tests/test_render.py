@@ -1,8 +1,11 @@
 """Rendering from results: knees located on the caches, bandwidth display, counters, escaping."""
 
+import re
 from types import SimpleNamespace
 
-from bench import render
+import pytest
+
+from bench import charts, render
 
 CACHES = {"L1d": 48 * 2**10, "L2": 2 * 2**20, "L3": 260 * 2**20}
 
@@ -59,3 +62,19 @@ def test_counters_table_lists_each_counter():
     table = render.counters_table(e)
     assert "| naive | 1,000 elements | 12 |" in table
     assert "| numexpr | 1,000 elements | 0 |" in table
+
+
+def test_speedup_chart_draws_each_variant_beside_the_ideal():
+    costs = {"numexpr": {1: 10.0, 2: 5.0, 4: 5.0}, "numpy pool": {1: 8.0, 2: 6.0, 4: 6.4}}
+    e = entry(costs, size_unit="threads")
+    for p in e["points"]:
+        p["p25_ns"], p["p75_ns"] = 0.9 * p["median_ns"], 1.1 * p["median_ns"]
+    shown = charts.speedups(e, "numexpr")
+    assert [n for n, *_ in shown] == [1, 2, 4]
+    assert shown[1][1:] == pytest.approx((2.0, 2 / 1.1, 2 / 0.9)), "time at one thread over time at two, with the band"
+    svg = charts.speedup_chart([("m1", e, 2), ("m2", e, 64)], ["numexpr", "numpy pool"], salt="t")
+    assert svg.startswith("<svg") and "currentColor" in svg
+    legend = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert [t for t in legend if t in ("ideal", "numexpr", "numpy pool")] == ["ideal", "numexpr", "numpy pool"]
+    assert svg.count("stroke-dasharray") >= 3, "the ideal is dashed, in each panel and the legend"
+    assert "2 cores" in svg and "64 cores" not in svg, "cores past the largest size are not marked"
