@@ -16,6 +16,7 @@ class ConfigError(Exception):
 class Config:
     reference_machines: tuple[str, ...]
     reference_build: str
+    chapter_budgets_s: dict[str, float]  # chapter -> seconds of `make bench` its experiments may take
 
 
 @cache
@@ -26,4 +27,7 @@ def config(path: Path = ROOT / "pyproject.toml") -> Config:
         raise ConfigError(f"{path.name}: [tool.bits-in-motion] reference-machines must list machine names")
     if not isinstance(build, str):
         raise ConfigError(f'{path.name}: [tool.bits-in-motion] reference-build must name a build, e.g. "cpython-3.11"')
-    return Config(tuple(machines), build)
+    budgets = table.get("chapter-budgets-s", {})
+    if not (isinstance(budgets, dict) and all(isinstance(v, int | float) and v > 0 for v in budgets.values())):
+        raise ConfigError(f"{path.name}: [tool.bits-in-motion] chapter-budgets-s maps chapters to seconds")
+    return Config(tuple(machines), build, budgets)
