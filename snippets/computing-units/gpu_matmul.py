@@ -22,6 +22,7 @@ Run it:  python gpu_matmul.py            (full sizes, under a minute)
 """
 
 import numpy as np
+from gpu_elementwise import teardown, unavailable  # noqa: F401 (contract hooks: the same CuPy check and release)
 
 TITLE = "Multiplying two n×n float32 matrices, on the CPU and on a GPU"
 UNIT = "multiply-add"  # n³ of them per product
@@ -31,19 +32,6 @@ QUICK_SIZES = [16, 64]
 SIZES = [16, 64, 256, 1_024, 4_096]
 BUDGET_S = 20
 NEEDS = "a CUDA GPU"
-
-
-def unavailable():
-    """None where CuPy finds a CUDA GPU; otherwise why this machine cannot run the experiment."""
-    try:
-        import cupy
-    except ImportError:
-        return "needs a CUDA GPU and CuPy: CuPy is not installed (pip install cupy-cuda12x; cupy-cuda13x for CUDA 13)"
-    except Exception as error:  # installed, but broken: say how
-        return f"needs a CUDA GPU and CuPy: importing CuPy failed ({type(error).__name__}: {error})"
-    if not cupy.is_available():
-        return "needs a CUDA GPU: CuPy finds none (no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides it)"
-    return None
 
 
 def work(n):
@@ -111,14 +99,6 @@ def agree(results):
 
     reference = results["numpy"]
     return all(np.allclose(cp.asnumpy(r), reference, rtol=1e-3) for r in results.values())
-
-
-def teardown(data):
-    """Hand the GPU's memory back between sizes (CuPy's pool keeps freed blocks for reuse)."""
-    import cupy as cp
-
-    data.clear()
-    cp.get_default_memory_pool().free_all_blocks()
 
 
 # Judged on machines with a GPU only: no reference machine has one.
