@@ -12,6 +12,7 @@ Run it:  python interpreter.py            (full sizes, a few seconds)
          python interpreter.py --quick    (small sizes, a second)
 """
 
+import functools
 import os
 import shutil
 import signal
@@ -79,7 +80,7 @@ def agree(results):
 def counters(variant, data):
     """Instructions and cycles per element of PERF_CALLS calls, from `perf stat` attached to this
     process; none where perf is missing or the CPU's counters are hidden (most virtual machines)."""
-    perf = shutil.which("perf")
+    perf = readable_perf()
     if not perf:
         return {}
     n = len(data["a"])
@@ -105,6 +106,17 @@ def counters(variant, data):
         "cycles per element": counts["cycles"] / per,
         "instructions per cycle": counts["instructions"] / counts["cycles"],
     }
+
+
+@functools.cache
+def readable_perf():
+    """perf's path where it can count this CPU's instructions and cycles, asked once per process:
+    under most hypervisors `perf stat` reports them <not supported>, and attaching would be wasted."""
+    perf = shutil.which("perf")
+    if not perf:
+        return None
+    probe = subprocess.run([perf, "stat", "-x,", "-e", PERF_EVENTS, "true"], capture_output=True, text=True)
+    return perf if {"instructions", "cycles"} <= perf_counts(probe.stderr).keys() else None
 
 
 def perf_counts(report):
