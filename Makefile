@@ -34,7 +34,7 @@ lock: $(READY)  ## Re-pin requirements.txt from requirements.in (needs uv: pip i
 	uv pip compile --universal --python-version 3.11 --generate-hashes requirements.in -o requirements.txt
 
 clean:
-	rm -rf $(VENV) .venv-* site .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-* site .cache .pytest_cache .ruff_cache
 
 # make bench PYTHON=python3.13 measures with that interpreter, from a venv of its own that holds only
 # what the measuring worker imports (numpy, numexpr, pyperf and its psutil), pinned by the lock; results go to its own file.

@@ -1,7 +1,9 @@
 """Run every test, including a docs page's fences run on their own (pytest docs/x.md), from the
 repository root with this interpreter first on PATH: `python` in a shell fence is then the one
 that has the project's dependencies. Temporary files go to a folder on the same disk as the
-checkout, since /tmp is a memory filesystem on some systems and the storage experiment needs a disk."""
+checkout, since /tmp is a memory filesystem on some systems and the storage experiment needs a disk.
+The builds of copies of the project share this checkout's cache: a chart is drawn once, a
+snippet's contract read once."""
 
 import os
 import sys
@@ -14,3 +16,4 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 TMP = ROOT / ".bench-quick" / "tmp"
 TMP.mkdir(parents=True, exist_ok=True)
 os.environ["TMPDIR"] = tempfile.tempdir = str(TMP)
+os.environ.setdefault("BIM_CACHE", str(ROOT / ".cache"))

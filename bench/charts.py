@@ -4,14 +4,18 @@ Text, axes and markers are drawn in a sentinel colour that becomes `currentColor
 takes the page's text colour in both palettes. Series colours are mid-tones legible on either.
 """
 
+import functools
+import hashlib
 import io
 import re
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench import cache
 from bench.units import format_size
 
 INK = "#010203"  # sentinel replaced by currentColor
@@ -31,8 +35,28 @@ STYLE = {
     "figure.facecolor": "none",
     "axes.facecolor": "none",
 }
+# Drawing is most of a build's time: a chart is drawn once, and read back by every later build
+# (the tests' copies, each save in `make serve`), keyed by its arguments, this code and matplotlib.
+_VERSION = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
 
 
+def _cached(draw):
+    """draw(...) -> SVG, kept under the hash of its arguments. A `convert` argument is left out
+    of the key: the axis label passed beside it names the display it belongs to."""
+
+    @functools.wraps(draw)
+    def cached(*args, **kwargs):
+        shown = {k: v for k, v in kwargs.items() if not callable(v)}
+        digest = cache.key(_VERSION, draw.__name__, args, shown)
+        if (svg := cache.read("charts", digest)) is None:
+            svg = draw(*args, **kwargs)
+            cache.write("charts", digest, svg)
+        return svg
+
+    return cached
+
+
+@_cached
 def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, convert=lambda ns: ns) -> str:
     """One panel per machine (title, entry, cache markers), sharing the y axis so that machines
     compare at a glance: one line per variant, the median (converted for display) against size,
@@ -63,6 +87,7 @@ def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, 
         return _svg(fig)
 
 
+@_cached
 def bar_chart(panels: list[tuple[str, dict]], size: int, *, salt: str, xlabel: str, convert=lambda ns: ns) -> str:
     """Every variant at one size as a horizontal bar (the median, converted for display), one
     panel per machine on a shared axis, with the interquartile range as an error bar: for
@@ -99,6 +124,7 @@ def speedups(entry: dict, variant: str) -> list[tuple[int, float, float, float]]
     return [(n, one / p["median_ns"], one / p["p75_ns"], one / p["p25_ns"]) for n, p in sorted(points.items())]
 
 
+@_cached
 def speedup_chart(panels: list[tuple[str, dict, int]], variants: list[str], *, salt: str) -> str:
     """One panel per machine (title, entry, its cores): each variant's speedup over one thread
     against the number of threads, on a shared axis, beside the ideal (dashed): as many times

@@ -8,6 +8,7 @@ not a hung build. Only the measuring worker, the standalone run and the tests im
 """
 
 import difflib
+import functools
 import inspect
 import json
 import re
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
+from bench import cache
 from bench.claims import Claim, ClaimError, parse_claims
 from bench.discover import ROOT, ContractError, Experiment, import_snippet
 from bench.render import RATES
@@ -191,11 +193,23 @@ _CACHE: dict[tuple[str, str], Contract] = {}
 
 
 def contract(experiment: Experiment) -> Contract:
-    """The snippet's Contract, read in a subprocess bounded by IMPORT_TIMEOUT_S (cached per source)."""
+    """The snippet's Contract, read in a subprocess bounded by IMPORT_TIMEOUT_S, and kept, here and
+    on disk, under the snippet's source, its siblings', the harness's and the interpreter's."""
     key = (experiment.id, experiment.source)
     if key not in _CACHE:
-        _CACHE[key] = _read_in_subprocess(experiment)
+        digest = cache.key(experiment.id, experiment.sources, _harness_digest(), sys.version, sys.platform)
+        if (stored := cache.read("contracts", digest)) is not None:
+            _CACHE[key] = Contract.from_json(stored)
+        else:
+            _CACHE[key] = _read_in_subprocess(experiment)
+            cache.write("contracts", digest, _CACHE[key].to_json())
     return _CACHE[key]
+
+
+@functools.cache
+def _harness_digest() -> str:
+    """The harness's own code: what reads and checks a snippet."""
+    return cache.key(*(p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.glob("*.py"))))
 
 
 def contracts(chosen: list[Experiment]) -> dict[str, Contract]:

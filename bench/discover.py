@@ -35,16 +35,25 @@ class Experiment:
     def display(self) -> str:
         return str(self.path.relative_to(ROOT)) if self.path.is_relative_to(ROOT) else str(self.path)
 
+    @property
+    def siblings(self) -> list[Path]:
+        """The modules of its own folder that the snippet imports (a shared helper, say)."""
+        found = sorted(self.path.parent / f"{name}.py" for name in _imported(self.source))
+        return [p for p in found if p.is_file() and p != self.path]
+
+    @property
+    def sources(self) -> list[str]:
+        """Its source and its siblings', as they are now."""
+        return [self.source, *(p.read_text(encoding="utf-8") for p in self.siblings)]
+
     @cached_property
     def fingerprint(self) -> str:
-        """What the snippet measures, as it is now, with the sibling modules it imports (a shared
-        helper, say): a stored result with another fingerprint is stale."""
+        """What the snippet measures, as it is now, with the sibling modules it imports: a stored
+        result with another fingerprint is stale."""
         own = fingerprint(self.source)
-        siblings = sorted(self.path.parent / f"{name}.py" for name in _imported(self.source))
-        siblings = [p for p in siblings if p.is_file() and p != self.path]
-        if not siblings:
+        if not self.siblings:
             return own
-        parts = [own, *(fingerprint(p.read_text(encoding="utf-8")) for p in siblings)]
+        parts = [own, *(fingerprint(p.read_text(encoding="utf-8")) for p in self.siblings)]
         return hashlib.sha256(" ".join(parts).encode()).hexdigest()
 
     @property

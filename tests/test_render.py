@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench import charts, render
+from bench import cache, charts, render
 
 CACHES = {"L1d": 48 * 2**10, "L2": 2 * 2**20, "L3": 260 * 2**20}
 
@@ -78,3 +78,19 @@ def test_speedup_chart_draws_each_variant_beside_the_ideal():
     assert [t for t in legend if t in ("ideal", "numexpr", "numpy pool")] == ["ideal", "numexpr", "numpy pool"]
     assert svg.count("stroke-dasharray") >= 3, "the ideal is dashed, in each panel and the legend"
     assert "2 cores" in svg and "64 cores" not in svg, "cores past the largest size are not marked"
+
+
+def test_a_chart_is_drawn_once_and_redrawn_when_its_data_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "FOLDER", tmp_path)
+    e = entry({"numpy": {1024: 2.0, 2048: 3.0}})
+    for p in e["points"]:
+        p["p25_ns"], p["p75_ns"] = p["median_ns"], p["median_ns"]
+    first = charts.line_chart([("m1", e, {})], salt="t", ylabel="ns per access")
+    (stored,) = (tmp_path / "charts").iterdir()
+    assert stored.read_text() == first
+    stored.write_text("<svg>read back</svg>")
+    assert charts.line_chart([("m1", e, {})], salt="t", ylabel="ns per access") == "<svg>read back</svg>"
+    e["points"][0]["median_ns"] = 2.5
+    assert charts.line_chart([("m1", e, {})], salt="t", ylabel="ns per access").startswith("<svg"), "new data"
+    assert len(list((tmp_path / "charts").iterdir())) == 2
+    assert charts.line_chart([("m1", e, {})], salt="t", ylabel="GB/s") != "<svg>read back</svg>"
