@@ -1,7 +1,8 @@
 """The worker: measures one experiment inside a fresh interpreter and writes raw samples as JSON.
 
 Run by `python -m bench run`, one subprocess per experiment, never imported by it:
-    python -m bench.measure <experiment id> --out FILE [--quick | --large]
+    python -c "from bench.measure import main; main()" <experiment id> --out FILE [--quick | --large]
+(or `python -m bench.measure ...` by hand; then every child a snippet spawns imports the harness too).
 Where the snippet's unavailable() gives a reason (no GPU here), FILE holds only that reason.
 
 A snippet run on its own calls standalone(), which measures with the same code in the same order,

@@ -97,7 +97,9 @@ def measure_one(experiment: Experiment, known: Contract, quick: bool, large: boo
     folder = Path(tempfile.mkdtemp(prefix="bim-measure-"))
     try:
         out = folder / "points.json"
-        command = [python, "-m", "bench.measure", experiment.id, "--out", str(out)]
+        # Started by -c, not -m: a child a snippet spawns (or forks from a forkserver) imports the
+        # main module again, and with -m that would be the harness, paid for in every child.
+        command = [python, "-c", "from bench.measure import main; main()", experiment.id, "--out", str(out)]
         command += ["--quick"] * quick + ["--large"] * large
         _worker(command, folder, timeout, large)
         try:
