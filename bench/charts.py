@@ -14,11 +14,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 
-from bench import cache
+from bench import amdahl, cache
 from bench.units import format_size
 
 INK = "#010203"  # sentinel replaced by currentColor
+AMDAHL = {"linestyle": "-.", "linewidth": 1}  # the formula's curve, beside the measured line
 SERIES = ["#e8710a", "#1e88e5", "#d81b60", "#43a047", "#8e24aa", "#00acc1", "#6d4c41", "#fdd835"]
 STYLE = {
     "svg.fonttype": "none",  # text stays text: searchable, and styled by the page's font
@@ -37,7 +40,8 @@ STYLE = {
 }
 # Drawing is most of a build's time: a chart is drawn once, and read back by every later build
 # (the tests' copies, each save in `make serve`), keyed by its arguments, this code and matplotlib.
-_VERSION = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
+_DRAWN_BY = [Path(__file__).read_bytes(), Path(amdahl.__file__).read_bytes(), matplotlib.__version__.encode()]
+_VERSION = hashlib.sha256(b"\n".join(_DRAWN_BY)).hexdigest()
 
 
 def _cached(draw):
@@ -77,8 +81,12 @@ def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, 
                 colour = SERIES[i % len(SERIES)]
                 ax.plot(sizes, medians, marker="o", markersize=3, color=colour, label=variant)
                 ax.fill_between(sizes, low, high, color=colour, alpha=0.2, linewidth=0)
-            _mark(ax, markers, [p["size"] for p in entry["points"]])
+            sizes = sorted({p["size"] for p in entry["points"]})
+            _mark(ax, markers, sizes)
             ax.set(xscale="log", yscale="log", title=title, xlabel=f"size ({entry['size_unit']})")
+            if sizes[-1] <= 100 * sizes[0]:  # under two decades (1 to 8 processes): label each size
+                ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+                ax.xaxis.set_minor_formatter(NullFormatter())
             ax.title.set_fontsize(10)
             ax.grid(True, which="major")
         axes[0].set_ylabel(ylabel)
@@ -125,10 +133,14 @@ def speedups(entry: dict, variant: str) -> list[tuple[int, float, float, float]]
 
 
 @_cached
-def speedup_chart(panels: list[tuple[str, dict, int]], variants: list[str], *, salt: str) -> str:
+def speedup_chart(
+    panels: list[tuple[str, dict, int]], variants: list[str], *, salt: str, serial: dict | None = None
+) -> str:
     """One panel per machine (title, entry, its cores): each variant's speedup over one thread
     against the number of threads, on a shared axis, beside the ideal (dashed): as many times
-    faster as there are threads, up to the machine's cores, and no faster past them."""
+    faster as there are threads, up to the machine's cores, and no faster past them. With
+    serial = {variant: serial fraction}, each of those variants also gets Amdahl's curve
+    (dash-dotted, in its colour)."""
     with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
         fig, axes = _panels(len(panels), width=4.4, height=3.8, sharex=True, sharey=True)
         top = 1.0
@@ -143,13 +155,20 @@ def speedup_chart(panels: list[tuple[str, dict, int]], variants: list[str], *, s
                 ax.plot(threads, speedup, marker="o", markersize=3, color=colour, label=variant)
                 ax.fill_between(threads, low, high, color=colour, alpha=0.2, linewidth=0)
                 top = max(top, *high)
+                if serial and variant in serial:
+                    ks = range(1, sizes[-1] + 1)
+                    ax.plot(ks, [amdahl.speedup(serial[variant], k, cores) for k in ks], color=colour, **AMDAHL)
             top = max(top, min(cores, sizes[-1]))
             _mark(ax, {f"{cores} cores": cores}, sizes)
             ax.set(title=title, xlabel=entry["size_unit"], xticks=sizes)
             ax.title.set_fontsize(10)
             ax.grid(True, which="major")
-        axes[0].set(ylabel="speedup over one thread", ylim=(0, 1.1 * top))  # shared: room for every panel
+        one = format_size(1, panels[0][1]["size_unit"]).split(" ", 1)[1]
+        axes[0].set(ylabel=f"speedup over one {one}", ylim=(0, 1.1 * top))  # shared: room for every panel
         handles, labels = axes[0].get_legend_handles_labels()
+        if serial:
+            handles.append(Line2D([], [], color=INK, **AMDAHL))
+            labels.append("Amdahl's law")
         wide = 4 if len(panels) > 1 else 2  # one panel is narrower than two: its legend takes two rows
         fig.legend(handles, labels, loc="outside lower center", ncols=min(wide, len(labels)))
         return _svg(fig)

@@ -104,6 +104,18 @@ def import_snippet(experiment: Experiment, importable: bool = False) -> ModuleTy
     return module
 
 
+def literal(experiment: Experiment, name: str):
+    """A module-level literal of the snippet (SERIAL_FRACTIONS = {...}), read from its source
+    without importing it."""
+    for node in ast.parse(experiment.source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                break
+    raise ContractError(f"{experiment.display} defines no literal {name!r}")
+
+
 def _imported(source: str) -> set[str]:
     """Top-level module names the source imports."""
     names = set()

@@ -13,7 +13,8 @@ import html
 import platform
 import types
 
-from bench import charts, render, roles
+from bench import amdahl, charts, render, roles
+from bench.discover import ContractError, literal
 from bench.results import point
 from bench.units import format_ns
 
@@ -89,6 +90,16 @@ class ExperimentPage:
             if fast and slow:
                 values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
         return render.by_machine(values, alone=machine is not None)
+
+    def crossing(self, faster: str, slower: str) -> str:
+        """The break-even on each machine: between which two sizes `faster` goes from slower than
+        `slower` to faster than it, and stays so up to the largest size: 'between 1,000 and 10,000
+        iterations (m1), ...'."""
+        for name in (faster, slower):
+            if name not in self.contract.variants:
+                raise PageError(f"{self.site.page}: {self.id} has no variant {name!r}")
+        values = [(m.label, render.crossing(e, faster, slower)) for m, e in self._fresh()]
+        return render.by_machine(values)
 
     def variants_table(self) -> str:
         """Sizes down, variants across, one tab per machine: the median, ± half the interquartile range."""
@@ -203,10 +214,11 @@ class ExperimentPage:
             ]
         )
 
-    def speedup_chart(self, variants, caption: str) -> str:
+    def speedup_chart(self, variants, caption: str, serial: dict | None = None) -> str:
         """Speedup over one thread against the number of threads (the sizes), for one variant or
         several, a panel per machine with the ideal line: as many times faster as there are
-        threads, up to that machine's logical cores."""
+        threads, up to that machine's logical cores. serial = {variant: serial fraction} adds
+        Amdahl's curve for those variants."""
         names = [variants] if isinstance(variants, str) else list(variants)
         if unknown := [v for v in names if v not in self.contract.variants]:
             raise PageError(f"{self.site.page}: {self.id} has no variant {', '.join(map(repr, unknown))}")
@@ -217,7 +229,54 @@ class ExperimentPage:
                     where = f"{self.site.page}: {self.id} has no result for {variant!r}"
                     raise PageError(f"{where} at 1 thread on {machine.label}")
         panels = [(m.label, e, m.data["machine"]["logical_cores"]) for m, e in fresh]
-        return self._figure(charts.speedup_chart(panels, names, salt=f"{self.id}:speedup"), caption)
+        svg = charts.speedup_chart(panels, names, salt=f"{self.id}:speedup", serial=serial)
+        return self._figure(svg, caption)
+
+    def constant(self, name: str):
+        """A module-level literal of the snippet (a dict of serial fractions, say), read from its
+        source, so that a page draws what the snippet was designed with without typing it again."""
+        try:
+            return literal(self.experiment, name)
+        except ContractError as error:
+            raise PageError(f"{self.site.page}: {error}") from None
+
+    def serial_fractions(self, designed: dict) -> str:
+        """Per variant, the serial fraction it was designed with, the one fitted from each machine's
+        speedups (up to its logical cores), and the bound 1 / s that the design puts on the speedup."""
+        fresh = self._fresh()
+        heads = " | ".join(f"fitted on {html.escape(m.label)}" for m, _ in fresh)
+        lines = [f"| variant | designed | {heads} | speedup bound, 1 / s |", "|---|---:|" + "---:|" * (len(fresh) + 1)]
+        for variant, serial in designed.items():
+            cells = []
+            for machine, entry in fresh:
+                shown = {n: s for n, s, _, _ in charts.speedups(entry, variant)}
+                fitted = amdahl.fitted_serial_fraction(shown, machine.data["machine"]["logical_cores"])
+                cells.append("–" if fitted is None else f"{fitted:.2f}")
+            bound = "none" if serial == 0 else f"{1 / serial:.3g}×"
+            lines.append(f"| {html.escape(variant)} | {serial:.2f} | {' | '.join(cells)} | {bound} |")
+        return "\n".join(lines) + "\n"
+
+    def speedups_by_build(self, size: int) -> str:
+        """Every machine and interpreter build with a fresh result, a row each: whether its GIL was
+        on while it measured, and each variant's speedup at `size` over its time at size 1."""
+        builds = self.site.suite.builds(self.experiment)
+        self._fresh()
+        variants = " | ".join(html.escape(v) for v in self.contract.variants)
+        lines = [f"| machine | build | GIL | {variants} |", "|---|---|---|" + "---:|" * len(self.contract.variants)]
+        for machine, entry in builds:
+            software = entry["software"]
+            gil = "enabled" if software["gil_enabled"] else "disabled"
+            cells = []
+            for variant in self.contract.variants:
+                one, at = point(entry, variant, 1), point(entry, variant, size)
+                cells.append(f"{one['median_ns'] / at['median_ns']:.3g}×" if one and at else "–")
+            row = [html.escape(machine.name), html.escape(machine.build), gil, *cells]
+            lines.append(f"| {' | '.join(row)} |")
+        return "\n".join(lines) + "\n"
+
+    def free_threaded(self) -> bool:
+        """Whether any machine measured this experiment, freshly, with a free-threaded build."""
+        return any(e["software"]["free_threaded"] for _, e in self.site.suite.builds(self.experiment))
 
     def measured(self) -> bool:
         """Whether a shown machine has a fresh result. An experiment that NEEDS what the reference

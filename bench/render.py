@@ -114,6 +114,25 @@ def tabs(panels: list[tuple[str, str]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def crossing(entry: dict, a: str, b: str) -> str:
+    """Where variant a goes from slower to faster than variant b, by median, over the sizes both
+    ran at: 'between 16,384 and 65,536 elements', or at which end it never does."""
+    medians = {(p["variant"], p["size"]): p["median_ns"] for p in entry["points"]}
+    sizes = sorted(n for (v, n) in medians if v == a and (b, n) in medians)
+    if not sizes:
+        raise ValueError(f"{a!r} and {b!r} share no size")
+    faster = [medians[a, n] < medians[b, n] for n in sizes]
+    unit = entry["size_unit"]
+    if all(faster):
+        return f"faster at every size measured, from {format_size(sizes[0], unit)}"
+    if not faster[-1]:
+        return f"not faster at the largest size measured, {format_size(sizes[-1], unit)}"
+    low, high = sizes[max(i for i, f in enumerate(faster) if not f) :][:2]
+    if unit == "bytes":
+        return f"between {format_size(low, unit)} and {format_size(high, unit)}"
+    return f"between {low:,} and {high:,} {unit}"
+
+
 def by_machine(values: list[tuple[str, str]], alone: bool = False) -> str:
     """Inline numbers for prose, each with its machine: '45.4 ns (amd-epyc-2c), 67.4 ns (intel-...)';
     alone, one machine's value without its name (a table in that machine's tab). A machine with no

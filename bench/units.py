@@ -4,13 +4,16 @@ BINARY = [("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)]
 
 
 def format_size(n: int, size_unit: str) -> str:
-    """10_000_000 elements -> '10,000,000 elements'; 1 threads -> '1 thread'; 1_048_576 bytes -> '1 MiB'."""
+    """10_000_000 elements -> '10,000,000 elements'; 1 processes -> '1 process'; 1_048_576 bytes -> '1 MiB'."""
     if size_unit == "bytes":
         for name, scale in BINARY:
             if n >= scale:
                 return f"{n / scale:.3g} {name}"
         return f"{n} B"
-    return f"{n:,} {size_unit.removesuffix('s') if n == 1 else size_unit}"
+    if n == 1:  # 1 thread, 1 process, 1 task per chunk: the first word in the singular
+        head, space, rest = size_unit.partition(" ")
+        size_unit = (head[:-2] if head.endswith("sses") else head.removesuffix("s")) + space + rest
+    return f"{n:,} {size_unit}"
 
 
 def format_ns(ns: float) -> str:

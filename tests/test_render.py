@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench import cache, charts, render
+from bench.units import format_size
 
 CACHES = {"L1d": 48 * 2**10, "L2": 2 * 2**20, "L3": 260 * 2**20}
 
@@ -80,6 +81,20 @@ def test_speedup_chart_draws_each_variant_beside_the_ideal():
     assert "2 cores" in svg and "64 cores" not in svg, "cores past the largest size are not marked"
 
 
+def test_crossing_names_the_sizes_around_the_break_even():
+    pool, serial = {10: 9.0, 100: 5.0, 1000: 1.0, 10000: 0.5}, {10: 1.0, 100: 2.0, 1000: 2.0, 10000: 2.0}
+    e = entry({"pool": pool, "serial": serial})
+    e["size_unit"] = "iterations"
+    assert render.crossing(e, "pool", "serial") == "between 100 and 1,000 iterations"
+    assert render.crossing(e, "serial", "pool") == "not faster at the largest size measured, 10,000 iterations"
+    ahead = entry({"a": {1: 1.0, 2: 1.0}, "b": {1: 2.0, 2: 2.0}}, size_unit="threads")
+    assert render.crossing(ahead, "a", "b") == "faster at every size measured, from 1 thread"
+    in_bytes = entry({"a": {2**20: 2.0, 2**22: 1.0}, "b": {2**20: 1.0, 2**22: 2.0}})
+    assert render.crossing(in_bytes, "a", "b") == "between 1 MiB and 4 MiB"
+    with pytest.raises(ValueError, match="share no size"):
+        render.crossing(entry({"a": {1: 1.0}, "b": {2: 1.0}}), "a", "b")
+
+
 def test_a_chart_is_drawn_once_and_redrawn_when_its_data_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "FOLDER", tmp_path)
     e = entry({"numpy": {1024: 2.0, 2048: 3.0}})
@@ -94,3 +109,12 @@ def test_a_chart_is_drawn_once_and_redrawn_when_its_data_changes(tmp_path, monke
     assert charts.line_chart([("m1", e, {})], salt="t", ylabel="ns per access").startswith("<svg"), "new data"
     assert len(list((tmp_path / "charts").iterdir())) == 2
     assert charts.line_chart([("m1", e, {})], salt="t", ylabel="GB/s") != "<svg>read back</svg>"
+
+
+def test_one_of_a_size_unit_is_singular():
+    assert [format_size(1, u) for u in ("threads", "processes", "tasks per chunk")] == [
+        "1 thread",
+        "1 process",
+        "1 task per chunk",
+    ]
+    assert format_size(4096, "tasks per chunk") == "4,096 tasks per chunk"
