@@ -24,8 +24,10 @@ DEVICE_RUNTIME_BYTES = 2**30
 
 def loaded(experiment):
     """The snippet, imported here with its quick overrides, or a skip where it cannot run: on another
-    platform, or where it NEEDS what this machine lacks (a GPU), with the snippet's own reason."""
-    snippet = live(experiment)
+    platform, or where it NEEDS what this machine lacks (a GPU), with the snippet's own reason.
+    Imported under its file's name, as the harness does, so that a pool's workers under forkserver
+    (3.14's default) or spawn can import what it pickles."""
+    snippet = live(experiment, importable=True)
     if not snippet.contract.runs_here:
         pytest.skip(f"{experiment.id} runs on {', '.join(snippet.contract.platforms)} only")
     if reason := snippet.unavailable():
