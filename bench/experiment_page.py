@@ -16,7 +16,7 @@ import types
 from bench import amdahl, charts, render, roles
 from bench.discover import ContractError, literal
 from bench.results import point
-from bench.units import format_ns
+from bench.units import format_ns, format_ratio
 
 
 class PageError(Exception):
@@ -88,7 +88,7 @@ class ExperimentPage:
         for each, entry in self._fresh(machine):
             fast, slow = (self._point(each, entry, *at) for at in (fast_at, slow_at))
             if fast and slow:
-                values.append((each.label, f"{slow['median_ns'] / fast['median_ns']:.3g}×"))
+                values.append((each.label, format_ratio(slow["median_ns"] / fast["median_ns"])))
         return render.by_machine(values, alone=machine is not None)
 
     def crossing(self, faster: str, slower: str) -> str:
@@ -161,7 +161,7 @@ class ExperimentPage:
             raise PageError(
                 f"{self.site.page}: {self.id} has no claim {name!r}; its claims: {', '.join(self.contract.claims)}"
             )
-        ratios = [(m.label, f"{verdicts[name].ratio:.3g}×") for m, verdicts in self.judged.verdicts.items()]
+        ratios = [(m.label, format_ratio(verdicts[name].ratio)) for m, verdicts in self.judged.verdicts.items()]
         sentence = self.contract.claims[name].sentence(self.contract.size_unit)
         return f"{html.escape(sentence)} (measured {render.by_machine(ratios)})"
 
@@ -252,7 +252,7 @@ class ExperimentPage:
                 shown = {n: s for n, s, _, _ in charts.speedups(entry, variant)}
                 fitted = amdahl.fitted_serial_fraction(shown, machine.data["machine"]["logical_cores"])
                 cells.append("–" if fitted is None else f"{fitted:.2f}")
-            bound = "none" if serial == 0 else f"{1 / serial:.3g}×"
+            bound = "none" if serial == 0 else format_ratio(1 / serial)
             lines.append(f"| {html.escape(variant)} | {serial:.2f} | {' | '.join(cells)} | {bound} |")
         return "\n".join(lines) + "\n"
 
@@ -269,7 +269,7 @@ class ExperimentPage:
             cells = []
             for variant in self.contract.variants:
                 one, at = point(entry, variant, 1), point(entry, variant, size)
-                cells.append(f"{one['median_ns'] / at['median_ns']:.3g}×" if one and at else "–")
+                cells.append(format_ratio(one["median_ns"] / at["median_ns"]) if one and at else "–")
             row = [html.escape(machine.name), html.escape(machine.build), gil, *cells]
             lines.append(f"| {' | '.join(row)} |")
         return "\n".join(lines) + "\n"
@@ -298,4 +298,4 @@ def _cell(verdict) -> str:
     mark = "✓" if verdict.holds else "✗"
     unstable = " *unstable*" if verdict.holds and not verdict.stable else ""
     where = f" <small>({verdict.resolved})</small>" if verdict.resolved else ""
-    return f"{verdict.ratio:.3g}× {mark}{unstable}{where}"
+    return f"{format_ratio(verdict.ratio)} {mark}{unstable}{where}"

@@ -22,3 +22,8 @@ def format_ns(ns: float) -> str:
         if ns >= scale:
             return f"{ns / scale:.3g} {unit}"
     return f"{ns:.3g} ns"
+
+
+def format_ratio(ratio: float) -> str:
+    """Three significant digits, whole numbers from a thousand on: '1.78×', '206×', '1,001×'."""
+    return f"{ratio:,.0f}×" if ratio >= 1000 else f"{ratio:.3g}×"

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench import cache, charts, render
-from bench.units import format_size
+from bench.units import format_ratio, format_size
 
 CACHES = {"L1d": 48 * 2**10, "L2": 2 * 2**20, "L3": 260 * 2**20}
 
@@ -118,3 +118,7 @@ def test_one_of_a_size_unit_is_singular():
         "1 task per chunk",
     ]
     assert format_size(4096, "tasks per chunk") == "4,096 tasks per chunk"
+
+
+def test_a_ratio_past_a_thousand_is_a_whole_number():
+    assert [format_ratio(r) for r in (1.784, 205.8, 1001.14, 12345.6)] == ["1.78×", "206×", "1,001×", "12,346×"]
