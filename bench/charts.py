@@ -91,7 +91,7 @@ def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, 
             ax.grid(True, which="major")
         axes[0].set_ylabel(ylabel)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)))
+        fig.legend(handles, labels, loc="outside lower center", ncols=_legend_columns(fig, labels, 4))
         return _svg(fig)
 
 
@@ -169,9 +169,15 @@ def speedup_chart(
         if serial:
             handles.append(Line2D([], [], color=INK, **AMDAHL))
             labels.append("Amdahl's law")
-        wide = 4 if len(panels) > 1 else 2  # one panel is narrower than two: its legend takes two rows
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(wide, len(labels)))
+        fig.legend(handles, labels, loc="outside lower center", ncols=_legend_columns(fig, labels, 4))
         return _svg(fig)
+
+
+def _legend_columns(fig, labels: list[str], most: int) -> int:
+    """As many legend columns as fit the figure's width, for its longest label (about ten characters
+    an inch at this font size, with the marker beside each): long variant names take more rows."""
+    per_entry_in = (max(map(len, labels)) + 6) / 10
+    return max(1, min(most, len(labels), int(fig.get_figwidth() // per_entry_in)))
 
 
 def _panels(count: int, *, width: float, height: float, **share):
