@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import REFERENCES
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BIM_CHROMIUM", "/usr/bin/chromium"))  # CI on GitHub: Playwright's own
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
