@@ -13,6 +13,7 @@ from subprocess import PIPE
 import psutil
 import pytest
 
+from bench.contract import contract
 from bench.discover import experiments
 
 IO = [e for e in experiments() if e.id.startswith("io/")]
@@ -74,6 +75,8 @@ def kill_mid_run(path, folder) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("experiment", IO, ids=[e.id for e in IO])
 def test_a_killed_run_leaves_no_process_and_no_file(experiment, tmp_path):
+    if not (known := contract(experiment)).runs_here:
+        pytest.skip(f"{experiment.id} runs on {', '.join(known.platforms)} only")
     processes, files = kill_mid_run(experiment.path, tmp_path)
     assert not processes, f"{experiment.id} left {processes} running"
     assert not files, f"{experiment.id} left {files} in its temporary folder"
