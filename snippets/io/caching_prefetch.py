@@ -33,6 +33,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from disk_writes import MEMORY_FILESYSTEMS, filesystem_of  # the disk-writes page's check: no tmpfs
 
 TITLE = "Reading a cold file block by block and computing on each block, with and without prefetching"
 UNIT = "byte"  # results are ns per byte of the file, shown as GB/s
@@ -44,9 +45,8 @@ SIZES = [64 * KiB, 256 * KiB, 1 * MiB, 4 * MiB]  # the block size
 QUICK_SIZES = [256 * KiB, 1 * MiB]
 BUDGET_S = 20
 FILE_BYTES = 48 * MiB  # read whole by every call, from the disk (every variant but the warm one)
-ROUNDS = 10  # rounds of mixing per block: about as long as reading the block from these machines' disks
+ROUNDS = 10  # rounds of mixing per block: a CPU step of the same order as reading it from a fast disk
 QUICK_OVERRIDES = {"FILE_BYTES": 4 * MiB}
-MEMORY_FILESYSTEMS = {"tmpfs", "ramfs"}
 MULTIPLIER = np.uint32(2654435761)
 
 
@@ -79,17 +79,6 @@ def setup(n):
         os.close(fd)
         os.close(other)
         raise
-
-
-def filesystem_of(folder):
-    """The type of the filesystem holding folder (its longest mount point in /proc/self/mounts)."""
-    best, kind = "", "unknown"
-    with open("/proc/self/mounts") as mounts:
-        for line in mounts:
-            _, point, fstype = line.split()[:3]
-            if os.path.join(folder, "").startswith(os.path.join(point, "")) and len(point) > len(best):
-                best, kind = point, fstype
-    return kind
 
 
 def write_random_file(fd, size):
