@@ -30,22 +30,22 @@ lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-lock: $(READY)  ## Re-pin requirements.txt from requirements.in (needs uv: pip install uv)
+lock: $(READY)  ## Re-pin requirements.txt from requirements.in, and the measuring venv's lock to match (needs uv: pip install uv)
 	uv pip compile --universal --python-version 3.11 --generate-hashes requirements.in -o requirements.txt
+	uv pip compile --universal --python-version 3.11 --generate-hashes -c requirements.txt requirements-measure.in -o requirements-measure.txt
 
 clean:
 	rm -rf $(VENV) .venv-* site .cache .pytest_cache .ruff_cache
 
 # make bench PYTHON=python3.13 measures with that interpreter, from a venv of its own that holds only
-# what the measuring worker imports (numpy, numexpr, pyperf and its psutil), pinned by the lock; results go to its own file.
+# what the measuring worker imports (requirements-measure.txt, pinned like the main lock); results go to its own file.
 ifeq ($(origin PYTHON),command line)
 MEASURE_VENV := .venv-$(notdir $(PYTHON))
 MEASURE := --python $(MEASURE_VENV)/bin/python
 bench: $(MEASURE_VENV)/.installed-from-lock
-$(MEASURE_VENV)/.installed-from-lock: requirements.txt Makefile
+$(MEASURE_VENV)/.installed-from-lock: requirements-measure.txt
 	test -x $(MEASURE_VENV)/bin/python || $(PYTHON) -m venv $(MEASURE_VENV)
-	awk '/^[a-z]/ {keep = ($$1 ~ /^(numpy|numexpr|pyperf|psutil)==/)} keep' requirements.txt > $(MEASURE_VENV)/requirements.txt
-	$(MEASURE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(MEASURE_VENV)/requirements.txt
+	$(MEASURE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-measure.txt
 	touch $@
 endif
 
