@@ -50,10 +50,14 @@ class Experiment:
     def fingerprint(self) -> str:
         """What the snippet measures, as it is now, with the sibling modules it imports: a stored
         result with another fingerprint is stale."""
-        own = fingerprint(self.source)
+        return self.fingerprint_by(fingerprint)
+
+    def fingerprint_by(self, hasher) -> str:
+        """The snippet's and its siblings' sources hashed by hasher, combined."""
+        own = hasher(self.source)
         if not self.siblings:
             return own
-        parts = [own, *(fingerprint(p.read_text(encoding="utf-8")) for p in self.siblings)]
+        parts = [own, *(hasher(p.read_text(encoding="utf-8")) for p in self.siblings)]
         return hashlib.sha256(" ".join(parts).encode()).hexdigest()
 
     @property

@@ -8,16 +8,40 @@ the script part rewritten costs no re-measurement.
 
 import ast
 import hashlib
+import json
 
 # Never part of a published measurement:
 NOT_MEASURED = frozenset({"CLAIMS", "TITLE", "BUDGET_S", "QUICK_OVERRIDES", "NEEDS"})
 
 
 def fingerprint(source: str) -> str:
-    """sha256 of the snippet's measured code, normalised through its syntax tree."""
+    """sha256 of the snippet's measured code, normalised through its syntax tree. The tree is
+    written out by _canonical, not ast.unparse, whose text changes between Python versions (3.12
+    quotes f-strings anew): every interpreter that builds the site must agree on it."""
+    canonical = json.dumps(_canonical(measured_tree(source)), separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def measured_tree(source: str) -> ast.Module:
+    """The snippet's syntax tree without what it does not measure."""
     tree = _Strip().visit(ast.parse(source))
     _drop_unused_imports(tree)
-    return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
+    return tree
+
+
+def _canonical(node):
+    """Node type and fields, leaving out what differs between versions for the same code: load and
+    store contexts, and fields that are empty (3.12 added type_params to every function and class)."""
+    if isinstance(node, ast.AST):
+        fields = {
+            name: _canonical(value)
+            for name, value in ast.iter_fields(node)
+            if name not in {"ctx", "kind", "type_comment"} and value is not None and value != []
+        }
+        return [type(node).__name__, fields]
+    if isinstance(node, list):
+        return [_canonical(value) for value in node]
+    return [type(node).__name__, repr(node)]
 
 
 def _drop_unused_imports(tree: ast.Module) -> None:

@@ -1,19 +1,27 @@
-"""`python -m bench migrate FILE...`: upgrade results files written before schema 2.
+"""`python -m bench migrate FILE...`: upgrade results files written before schema 2, and
+`python -m bench migrate --fingerprints FILE...`: those whose fingerprints predate the canonical form.
 
 Schema 1 named a file after its machine only and tied each result to the sha256 of the whole
 snippet file. Schema 2 adds the interpreter build to the name and ties a result to the
 fingerprint of what the snippet measures. A result keeps its place wherever the snippet it was
 measured from can be found, now or in git history, by that sha256; a result whose snippet cannot
 be found keeps the old hash, which no fingerprint equals, so it shows as stale.
+
+Fingerprints written before 2026-11-25 hashed ast.unparse's text of the measured code, which
+Python 3.12 changed; they were all computed by Python 3.11. A result whose stored fingerprint is
+that old form of its snippet as it is now gets the canonical fingerprint of the same code; any
+other stays as it is, and stale.
 """
 
+import ast
 import hashlib
 import json
 import subprocess
+import sys
 from pathlib import Path
 
-from bench.discover import ROOT, SNIPPETS, by_id
-from bench.fingerprint import fingerprint
+from bench.discover import ROOT, SNIPPETS, by_id, experiments
+from bench.fingerprint import fingerprint, measured_tree
 from bench.results import RESULTS, SCHEMA_VERSION, ResultsError, files, load, path_for, save
 from bench.software import build_of
 
@@ -70,3 +78,23 @@ def rename(old: str, new: str, directory: Path = RESULTS) -> int:
         save(data, path)
         print(f"{path.name}: {old} -> {new}")
     return 0
+
+
+def refingerprint(paths: list[Path]) -> int:
+    """Each fresh result's fingerprint, from the form Python 3.11's ast.unparse gave to the canonical one."""
+    if sys.version_info[:2] != (3, 11):
+        raise ResultsError("the old fingerprints are Python 3.11's ast.unparse: run this with Python 3.11")
+    for path in paths:
+        data, changed = load(path), 0
+        for eid, entry in data["experiments"].items():
+            found = [e for e in experiments() if e.id == eid]
+            if found and entry["fingerprint"] == found[0].fingerprint_by(_unparsed):
+                entry["fingerprint"] = found[0].fingerprint
+                changed += 1
+        save(data, path)
+        print(f"{path}: {changed} of {len(data['experiments'])} fingerprints moved to the canonical form")
+    return 0
+
+
+def _unparsed(source: str) -> str:
+    return hashlib.sha256(ast.unparse(measured_tree(source)).encode()).hexdigest()
