@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed-from-lock
 ONLY   ?=
 LARGE  ?=
+# make bench SUMMARY=FILE appends its verdicts to FILE as Markdown (the workflows: the job summary)
+SUMMARY ?=
 
 .PHONY: serve test bench build check lint lock clean
 
@@ -17,14 +19,14 @@ test: $(READY)  ## The whole suite: lint, snippets, docs fences, schema, claims,
 	$(BIN)/python -m pytest
 
 bench: $(READY)  ## Re-measure on this machine: make bench, make bench ONLY=memory/stride, make bench LARGE=1, make bench PYTHON=python3.13
-	$(BIN)/python -m bench run $(MEASURE) $(if $(LARGE),--large) $(ONLY)
-	$(BIN)/python -m bench check $(ONLY)
+	$(BIN)/python -m bench run $(MEASURE) $(if $(LARGE),--large) $(if $(SUMMARY),--summary "$(SUMMARY)") $(ONLY)
+	$(BIN)/python -m bench check $(if $(SUMMARY),--summary "$(SUMMARY)") $(ONLY)
 
 build: $(READY)  ## Build the site into site/, failing on any warning
 	$(BIN)/mkdocs build --strict
 
 check: $(READY)  ## Every declared claim against the stored results
-	$(BIN)/python -m bench check
+	$(BIN)/python -m bench check $(if $(SUMMARY),--summary "$(SUMMARY)")
 
 lint: $(READY)
 	$(BIN)/ruff check .

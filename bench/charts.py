@@ -8,14 +8,16 @@ import functools
 import hashlib
 import io
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from bench import amdahl, cache
 from bench.units import format_size
@@ -230,3 +232,49 @@ def _inline(svg: str) -> str:
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = svg.replace(INK, "currentColor")
     return "\n".join(line for line in svg.splitlines() if line.strip())
+
+
+@_cached
+def history_chart(panels: list[tuple[str, dict[str, list[tuple[str, float]]], list[tuple[str, str]]]], *, salt: str):
+    """One panel per series (title, claim -> [(date, ratio)], [(date, what changed)]): each claim's
+    ratio over time, log scale, one line per claim, a dotted line where Python, NumPy or the CPU changed."""
+
+    def when(date: str) -> datetime:
+        return datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ")
+
+    with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
+        fig, axes = _panels(len(panels), width=4.4, height=3.0, sharey=True)
+        claims = list(dict.fromkeys(name for _, lines, _ in panels for name in lines))
+        for ax, (title, lines, marks) in zip(axes, panels, strict=False):
+            for i, name in enumerate(claims):
+                if name in lines:
+                    dates, ratios = zip(*lines[name], strict=True)
+                    ax.plot([when(d) for d in dates], ratios, marker="o", markersize=4, color=SERIES[i % len(SERIES)])
+            for date, what in marks:
+                ax.axvline(when(date), color=INK, linestyle=":", linewidth=1, alpha=0.6)
+                ax.annotate(
+                    what,
+                    (when(date), 1),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(2, -3),
+                    textcoords="offset points",
+                    va="top",
+                    fontsize=8,
+                    alpha=0.8,
+                )
+            ax.set(yscale="log", title=title)
+            ax.title.set_fontsize(10)
+            ax.grid(True, which="major")
+            dates = sorted({when(d) for points in lines.values() for d, _ in points})
+            if len(dates) <= 3:  # a short history: its own dates, a week either side of a lone one
+                ax.set_xticks(dates)
+                ax.set_xlim(dates[0] - timedelta(days=7), dates[-1] + timedelta(days=7))
+            else:
+                ax.xaxis.set_major_locator(matplotlib.dates.AutoDateLocator(maxticks=4))
+            ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y-%m-%d"))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}×"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        axes[0].set_ylabel("ratio")
+        handles = [Line2D([], [], color=SERIES[i % len(SERIES)], marker="o") for i in range(len(claims))]
+        fig.legend(handles, claims, loc="outside lower center", ncols=_legend_columns(fig, claims, 3))
+        return _svg(fig)

@@ -1,5 +1,10 @@
-"""The site's configuration, declared once in pyproject.toml under [tool.bits-in-motion]."""
+"""The site's configuration, declared once in pyproject.toml under [tool.bits-in-motion].
 
+The publishing workflow adds the runner it measured on, by name, in BIM_RUNNER: for that build the
+runner is a reference machine too, so its claims must hold and every page shows it."""
+
+import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +32,10 @@ def config(path: Path = ROOT / "pyproject.toml") -> Config:
         raise ConfigError(f"{path.name}: [tool.bits-in-motion] reference-machines must list machine names")
     if not isinstance(build, str):
         raise ConfigError(f'{path.name}: [tool.bits-in-motion] reference-build must name a build, e.g. "cpython-3.11"')
+    if runner := os.environ.get("BIM_RUNNER"):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", runner):
+            raise ConfigError(f"BIM_RUNNER={runner!r} is not a machine name; print it with `python -m bench machine`")
+        machines = [*machines, runner] if runner not in machines else machines
     budgets = table.get("chapter-budgets-s", {})
     if not (isinstance(budgets, dict) and all(isinstance(v, int | float) and v > 0 for v in budgets.values())):
         raise ConfigError(f"{path.name}: [tool.bits-in-motion] chapter-budgets-s maps chapters to seconds")

@@ -30,11 +30,17 @@ class ExperimentPage:
         self.site, self.id = site, eid
         self.experiment, self.contract, self.judged = site.known[eid], site.contracts[eid], site.judged[eid]
 
-    def _fresh(self, only: str | None = None) -> list:
+    def _fresh(self, only: str | None = None, *, required: bool = True) -> list:
         """(machine, entry) for every shown machine with a fresh result, or for the one labelled `only`;
-        the page records that it shows this experiment, for its stamp."""
+        the page records that it shows this experiment, for its stamp. None at all is a page error,
+        unless the caller (a site-wide table) says how it shows the gap."""
         self.site.shown.setdefault(self.site.page, set()).add(self.id)
         fresh = self.site.suite.fresh(self.experiment)
+        if not fresh and required:
+            raise PageError(
+                f"{self.site.page}: {self.id} has no fresh result on any machine: show its numbers only "
+                f"where e.measured() is true, or measure it with `{self.experiment.rerun_command}`"
+            )
         if only is None:
             return fresh
         if only not in self.site.machines():

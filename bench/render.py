@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from bench.units import format_ns, format_size
 
+PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -.,;/@()")
 RATES = {"GB/s": 1.0}  # bytes per ns is GB/s
+
+
+def plain(text: str) -> str:
+    """Text from a results file as it reads: every character Markdown, its extensions or HTML could
+    take for markup ('_', '*', '#', '|', '<', ':' of an emoji shortcode, ...) becomes a character
+    reference, so a contributed machine's CPU string cannot turn a page bold."""
+    return "".join(c if c in PLAIN else f"&#{ord(c)};" for c in text)
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,7 @@ def machine_table(machines: list[dict]) -> str:
         "| | " + " | ".join(html.escape(m["name"]) for m in machines) + " |",
         "|---" * (len(machines) + 1) + "|",
     ]
-    lines += [f"| {name} | " + " | ".join(html.escape(str(f(m))) for m in machines) + " |" for name, f in rows.items()]
+    lines += [f"| {name} | " + " | ".join(plain(str(f(m))) for m in machines) + " |" for name, f in rows.items()]
     return "\n".join(lines)
 
 
@@ -178,17 +186,17 @@ def stamp(measured: list[tuple[str, dict, dict[str, dict]]], stale: dict[str, li
     lines = ['!!! info "Measured on ' + ", ".join(html.escape(label) for label, _, _ in measured) + '"', ""]
     for label, m, entries in measured:
         lines.append(
-            f"    **{html.escape(label)}**: {html.escape(m['cpu'])}, {m['logical_cores']} logical cores, "
-            f"{format_size(m['memory_bytes'], 'bytes')}, {html.escape(m['os'])} {html.escape(m['kernel'])}"
+            f"    **{html.escape(label)}**: {plain(m['cpu'])}, {m['logical_cores']} logical cores, "
+            f"{format_size(m['memory_bytes'], 'bytes')}, {plain(m['os'])} {plain(m['kernel'])}"
             f"{' (virtual machine)' if m['virtualized'] else ''}"
-            f"{', GPU: ' + html.escape(', '.join(m['gpus'])) if m.get('gpus') else ''}."
+            f"{', GPU: ' + plain(', '.join(m['gpus'])) if m.get('gpus') else ''}."
         )
         lines.append("")
         for eid, entry in sorted(entries.items()):
             s = entry["software"]
             build = "free-threaded" if s["free_threaded"] else "with GIL"
             lines.append(
-                f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {html.escape(s['implementation'])} "
+                f"    - `{eid}`: {s['date'][:10]}, commit `{s['commit']}`, {plain(s['implementation'])} "
                 f"{s['python']} ({build}), numpy {s['numpy']}, numexpr {s['numexpr']}"
             )
         lines.append("")
@@ -197,6 +205,26 @@ def stamp(measured: list[tuple[str, dict, dict[str, dict]]], stale: dict[str, li
         lines.append("")
     lines.append(f"    [How the numbers are made]({method_link})")
     return "\n".join(lines) + "\n"
+
+
+def history(figures: list[tuple[str, str, int]]) -> str:
+    """A folded block under the stamp: per experiment (id, chart, measurements), its claims over
+    time. Raw HTML at the top level, the way Material draws a folded note, so Markdown leaves the
+    charts alone."""
+    if not figures:
+        return ""
+    lines = [
+        '<details class="note bim-history">',
+        "<summary>How these ratios moved over time</summary>",
+        "<p>Each claim's ratio at every stored measurement, a panel per machine. A dotted line marks a change of "
+        "Python, NumPy or CPU. The published site charts the history its workflow keeps; a local build has the "
+        "committed results only, one point per machine.</p>",
+    ]
+    for eid, svg, count in figures:
+        caption = f"{eid}: {count} measurement{'s' if count != 1 else ''}"
+        figure = '<figure class="bim-chart bim-history-chart">'
+        lines += [figure, svg, f"<figcaption>{html.escape(caption)}</figcaption>", "</figure>"]
+    return "\n".join(["", *lines, "</details>", ""])
 
 
 def claims_table(rows: list[tuple[str, list[str]]], labels: list[str]) -> str:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import machine
+from bench import machine, summary
 from bench.check import judge_all, report
 from bench.contract import Contract, contract
 from bench.discover import ROOT, ContractError, Experiment, by_id
@@ -42,8 +42,16 @@ class Unavailable(Exception):
     """This machine lacks what the experiment needs, as its unavailable() said: skipped, not failed."""
 
 
-def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool = False, python: str | None = None):
-    """Measure each experiment and save it as soon as it is measured; exit status 1 if any failed."""
+def run(
+    ids: list[str],
+    quick: bool,
+    directory: Path | None = None,
+    large: bool = False,
+    python: str | None = None,
+    summary_path: Path | None = None,
+):
+    """Measure each experiment and save it as soon as it is measured; exit status 1 if any failed,
+    each failure also appended to the summary file, where one is given."""
     directory = directory or (QUICK_DIR if quick else RESULTS)
     python = python or sys.executable
     chosen = by_id(ids)
@@ -65,10 +73,17 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
                 continue
             except (MeasureError, ContractError, ResultsError) as error:
                 print(f"{experiment.id}: FAILED: {error}", file=sys.stderr)
-                failed.append(experiment.id)
+                failed.append([experiment.id, str(error)])
                 continue
             measured.append(experiment)
             _report_time(experiment, known, entry, quick, large)
+    summary.write(
+        summary_path,
+        f"Measured with {build} on {host['name']}",
+        ["experiment", "why it failed"],
+        failed,
+        f"Every experiment measured: {len(measured)}.",
+    )
     if not measured:
         print(f"nothing measured; {target} left as it was", file=sys.stderr if failed else sys.stdout)
         return 1 if failed else 0
@@ -76,6 +91,12 @@ def run(ids: list[str], quick: bool, directory: Path | None = None, large: bool 
     if not quick:
         _report_claims(measured, directory, target)
     return 1 if failed else 0
+
+
+def machine_name_here(directory: Path = RESULTS) -> str:
+    """The name `run` stores this machine's results under in that folder (for a workflow to pass on)."""
+    host = machine.describe()
+    return machine.distinct_name(host, _stored_machines(directory))
 
 
 def interpreter_build(python: str) -> str:

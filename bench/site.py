@@ -7,8 +7,9 @@ import json
 import posixpath
 from pathlib import Path
 
-from bench import machine_page, render
+from bench import charts, history, machine_page, machines_overview, render
 from bench.check import judge_all
+from bench.config import config
 from bench.contract import contracts
 from bench.discover import experiments
 from bench.experiment_page import ExperimentPage, PageError
@@ -27,6 +28,8 @@ MACROS = (
     "hardware_table",
     "schema_fields",
     "budgets_table",
+    "staircase_overlay",
+    "headline_claims",
     "stamp",
 )
 
@@ -37,14 +40,19 @@ class Site:
         self.contracts = contracts(list(self.known.values()))
         self.suite = Suite.load(directory, self.contracts)
         self.judged = {eid: judge_all(self.suite, e, self.contracts[eid]) for eid, e in self.known.items()}
+        self.history = history.merged(
+            history.folder_from_env(), history.records(self.suite, self.known, self.contracts)
+        )
         self.page = "(no page)"  # the page being rendered, for messages and its stamp
         self.shown: dict[str, set[str]] = {}  # page -> experiments whose numbers it shows
+        self.bound: dict[str, set[str]] = {}  # page -> experiments it is about: their history goes under its stamp
 
     def problems(self) -> list[str]:
         return [problem for judged in self.judged.values() for problem in judged.problems()]
 
     def experiment(self, eid: str) -> ExperimentPage:
         """Bind an experiment once per page: {% set latency = experiment("memory/latency") %}."""
+        self.bound.setdefault(self.page, set()).add(eid)
         return ExperimentPage(self, eid)
 
     def machines(self) -> list[str]:
@@ -88,8 +96,8 @@ class Site:
         head = " | ".join(f"measured on {html.escape(m.label)}" for m in machines)
         lines = [f"| operation | {head} | classic | classic value |", "|---" + "|---:" * len(machines) + "|---|---:|"]
         for row in rows:
-            page = self.experiment(row["id"])
-            fresh = dict(page._fresh())
+            page = ExperimentPage(self, row["id"])
+            fresh = dict(page._fresh(required=False))
             cells = []
             for m in machines:
                 point = page._point(m, fresh[m], row["variant"], row["size"]) if m in fresh else None
@@ -125,7 +133,7 @@ class Site:
         ]
         total = [0.0] * (len(machines) + 1)
         for eid, contract in self.contracts.items():
-            fresh = dict(self.experiment(eid)._fresh())
+            fresh = dict(ExperimentPage(self, eid)._fresh(required=False))
             took = [fresh[m]["duration_s"] if m in fresh else None for m in machines]
             lacking = self.judged[eid].lacking
             declared = 0 if lacking else contract.budget_s  # not part of make bench where it cannot run
@@ -137,6 +145,14 @@ class Site:
             lines.append(f"| `{eid}` | {contract.budget_s:g} s | {cells} |")
         lines.append("| **all** | " + " | ".join(f"**{t:.0f} s**" for t in total) + " |")
         return "\n".join(lines)
+
+    def staircase_overlay(self, eid: str, variants: list[str], caption: str) -> str:
+        """Every machine's line for each variant, overlaid, a panel per variant (the Machines page)."""
+        return machines_overview.staircase(self, eid, variants, caption)
+
+    def headline_claims(self) -> str:
+        """Each experiment's first claim, with the ratio measured on each machine (the Machines page)."""
+        return machines_overview.headline_claims(self)
 
     def stamp(self) -> str:
         """Where, when and with what the numbers on this page were measured (filled in after rendering)."""
@@ -154,4 +170,38 @@ class Site:
                 measured.append((machine.label, machine.data["machine"], entries))
         stale = {eid: [m.label for m in self.judged[eid].stale] for eid in shown if self.judged[eid].stale}
         method = posixpath.relpath("method.md", posixpath.dirname(page) or ".")
-        return markdown.replace(STAMP_TOKEN, render.stamp(measured, stale, method))
+        return markdown.replace(
+            STAMP_TOKEN,
+            render.stamp(measured, stale, method) + self._history(sorted(self.bound.get(page, set()) & set(shown))),
+        )
+
+    def _about(self, page: str, shown: list[str]) -> list[str]:
+        """The experiments a page binds and shows numbers of; not those a site-wide table only cites."""
+        return [eid for eid in shown if eid in self.bound.get(page, set())]
+
+    def _history(self, shown: list[str]) -> str:
+        """Each experiment's claim ratios over time, a panel per machine (the publishing runner one
+        series whatever its CPU), folded under the stamp."""
+        figures = []
+        order = {m.label: i for i, m in enumerate(self.suite.machines)}
+        for eid in shown:
+            claims = list(self.contracts[eid].claims)
+            series: dict[str, list[dict]] = {}
+            for record in self.history:
+                if record["experiment"] == eid and record["ratios"]:
+                    build = "" if record["build"] == config().reference_build else f" ({record['build']})"
+                    series.setdefault(record["series"] + build, []).append(record)
+            if not claims or not series:
+                continue
+            panels = [
+                (
+                    label,
+                    {c: [(r["date"], r["ratios"][c]) for r in points if c in r["ratios"]] for c in claims},
+                    history.changes(points),
+                )
+                for label, points in sorted(series.items(), key=lambda s: (order.get(s[0], len(order)), s[0]))
+            ]
+            measurements = sum(len(points) for points in series.values())
+            svg = charts.history_chart(panels, salt=f"history:{eid}")
+            figures.append((eid, svg, measurements))
+        return render.history(figures)

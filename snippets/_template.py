@@ -52,7 +52,8 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: its harness measures
+    checkout = next(p for p in Path(__file__).resolve().parents if (p / "bench" / "measure.py").is_file())
+    sys.path.insert(0, str(checkout))  # its harness measures, from here or from snippets/<chapter>/
     from bench.measure import standalone
 
     standalone(sys.modules[__name__])
