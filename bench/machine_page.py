@@ -4,6 +4,7 @@ a field a file does not have reads "not recorded", one its machine did not repor
 
 import html
 
+from bench import render
 from bench.units import format_size
 
 NOT_RECORDED = "not recorded (measured before this was; re-measure there)"
@@ -30,7 +31,7 @@ def hardware_table(machines: list[tuple[str, dict, dict]]) -> str:
     ]
     head = "| | " + " | ".join(html.escape(label) for label, _, _ in machines) + " |"
     lines = [head, "|---" * (len(machines) + 1) + "|"]
-    lines += [f"| {name} | " + " | ".join(html.escape(cell) for cell in cells) + " |" for name, cells in rows]
+    lines += [f"| {name} | " + " | ".join(render.plain(cell) for cell in cells) + " |" for name, cells in rows]
     return "\n".join(lines)
 
 

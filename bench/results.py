@@ -55,7 +55,14 @@ def files(directory: Path = RESULTS) -> list[Path]:
 
 def load(path: Path) -> dict:
     """Parse and validate a results file, or raise ResultsError saying what is wrong and where."""
-    fix = f"restore it with `git checkout -- {_show(path)}` or re-measure with `make bench`"
+    data = parse(path, f"restore it with `git checkout -- {_show(path)}` or re-measure with `make bench`")
+    validate(data, path)
+    return data
+
+
+def parse(path: Path, fix: str):
+    """The file's JSON, read with every guard (a regular file of sane size, UTF-8, no duplicate keys,
+    finite numbers) but not yet validated; `fix` ends each message."""
     text = _read(path, fix)
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants, parse_float=_finite)
@@ -69,7 +76,6 @@ def load(path: Path) -> dict:
         raise ResultsError(f"{_show(path)}: {error}; {fix}") from None
     if isinstance(data, dict) and data.get("schema_version") == 1:
         raise ResultsError(f"{_show(path)}: an older results file; upgrade it: `python -m bench migrate {_show(path)}`")
-    validate(data, path)
     return data
 
 

@@ -16,7 +16,9 @@ PUBLISHED = REFERENCES[0]
 
 @pytest.mark.parametrize("path", files(RESULTS), ids=lambda p: p.name)
 def test_every_results_file_is_valid(path):
-    assert VECTORIZATION in load(path)["experiments"]
+    """A contributed machine may hold any experiments; a reference machine holds them all."""
+    experiments = load(path)["experiments"]
+    assert experiments and (path not in REFERENCES or VECTORIZATION in experiments)
 
 
 def test_save_round_trips(tmp_path, reference):
