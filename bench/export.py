@@ -16,7 +16,7 @@ from socket import gethostname
 from bench.config import config
 from bench.contract import contracts
 from bench.discover import experiments
-from bench.machine import describe, distinct_name, identity
+from bench.machine import describe, distinct_name, identity, slug
 from bench.render import _resolve
 from bench.results import (
     RESULTS,
@@ -100,11 +100,8 @@ def project(node, rule: dict, schema: dict | None = None):
 
 
 def cpu_slug(machine: dict) -> str:
-    """The name `make bench` gives a machine without BIM_MACHINE (bench.machine.machine_name), made
-    from the file's own CPU model and core count."""
-    slug = re.sub(r"\((r|tm|c)\)|\bcpu\b|@.*$", "", machine["cpu"].lower())
-    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")[:50].strip("-") or "machine"
-    return f"{slug}-{machine['logical_cores']}c"
+    """The name `make bench` gives a machine without BIM_MACHINE, from the file's own CPU and cores."""
+    return slug(machine["cpu"], machine["logical_cores"])
 
 
 def personal_names() -> set[str]:

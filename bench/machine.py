@@ -27,9 +27,15 @@ def machine_name() -> str:
     distinct_name() settles that against the stored results."""
     if name := os.environ.get("BIM_MACHINE"):
         return name
-    slug = re.sub(r"\((r|tm|c)\)|\bcpu\b|@.*$", "", cpu_model().lower())
-    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")
-    return f"{slug}-{os.cpu_count()}c"
+    return slug(cpu_model(), os.cpu_count())
+
+
+def slug(cpu: str, cores: int) -> str:
+    """The CPU model, lower case, without trademarks, "CPU" and the clock, and the core count: short
+    enough for the schema's 63 characters whatever the model string."""
+    text = re.sub(r"\((r|tm|c)\)|\bcpu\b|@.*$", "", cpu.lower())
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:50].strip("-") or "machine"
+    return f"{text}-{cores}c"
 
 
 def cpu_model() -> str:
