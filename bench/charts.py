@@ -72,17 +72,7 @@ def line_chart(panels: list[tuple[str, dict, dict]], *, salt: str, ylabel: str, 
         variants = list(dict.fromkeys(p["variant"] for _, entry, _ in panels for p in entry["points"]))
         for ax, (title, entry, markers) in zip(axes, panels, strict=False):
             for i, variant in enumerate(variants):
-                points = sorted(
-                    (p["size"], convert(p["median_ns"]), convert(p["p25_ns"]), convert(p["p75_ns"]))
-                    for p in entry["points"]
-                    if p["variant"] == variant
-                )
-                if not points:
-                    continue
-                sizes, medians, low, high = zip(*points, strict=True)
-                colour = SERIES[i % len(SERIES)]
-                ax.plot(sizes, medians, marker="o", markersize=3, color=colour, label=variant)
-                ax.fill_between(sizes, low, high, color=colour, alpha=0.2, linewidth=0)
+                _median_line(ax, entry, variant, SERIES[i % len(SERIES)], variant, convert, alpha=0.2)
             sizes = sorted({p["size"] for p in entry["points"]})
             _mark(ax, markers, sizes)
             ax.set(xscale="log", yscale="log", title=title, xlabel=f"size ({entry['size_unit']})")
@@ -277,4 +267,61 @@ def history_chart(panels: list[tuple[str, dict[str, list[tuple[str, float]]], li
         axes[0].set_ylabel("ratio")
         handles = [Line2D([], [], color=SERIES[i % len(SERIES)], marker="o") for i in range(len(claims))]
         fig.legend(handles, claims, loc="outside lower center", ncols=_legend_columns(fig, claims, 3))
+        return _svg(fig)
+
+
+def _median_line(ax, entry: dict, variant: str, colour: str, label: str, convert, alpha: float) -> list[int]:
+    """One variant's medians against size with the interquartile band; its sizes, none if absent."""
+    points = sorted(
+        (p["size"], convert(p["median_ns"]), convert(p["p25_ns"]), convert(p["p75_ns"]))
+        for p in entry["points"]
+        if p["variant"] == variant
+    )
+    if not points:
+        return []
+    sizes, medians, low, high = zip(*points, strict=True)
+    ax.plot(sizes, medians, marker="o", markersize=3, color=colour, label=label)
+    ax.fill_between(sizes, low, high, color=colour, alpha=alpha, linewidth=0)
+    return list(sizes)
+
+
+@_cached
+def overlay_chart(lines: list[tuple[str, dict, dict]], variants: list[str], *, salt: str, ylabel: str, convert) -> str:
+    """A panel per variant, a line per machine (label, entry, cache markers) with its caches marked
+    in its colour: log-log, medians with the interquartile band, byte sizes in KiB, MiB and GiB."""
+    with plt.rc_context(STYLE | {"svg.hashsalt": salt}):
+        fig, axes = _panels(len(variants), width=4.4, height=3.8, sharex=True, sharey=True)
+        for ax, variant in zip(axes, variants, strict=True):
+            every = set()
+            for i, (label, entry, markers) in enumerate(lines):
+                colour = SERIES[i % len(SERIES)]
+                sizes = _median_line(ax, entry, variant, colour, label, convert, alpha=0.15)
+                if not sizes:
+                    continue
+                every.update(sizes)
+                for level, x in markers.items():
+                    if sizes[0] <= x <= sizes[-1]:
+                        ax.axvline(x, color=colour, linestyle=":", linewidth=1, alpha=0.7)
+                        ax.annotate(
+                            level.split()[0],
+                            (x, 1),
+                            xycoords=("data", "axes fraction"),
+                            xytext=(2, -3 - 9 * i),
+                            textcoords="offset points",
+                            va="top",
+                            fontsize=8,
+                            color=colour,
+                        )
+            unit = lines[0][1]["size_unit"] if lines else ""
+            ax.set(xscale="log", yscale="log", title=variant, xlabel=f"working set ({unit})")
+            if unit == "bytes" and every:
+                ticks = [n for n in sorted(every) if n.bit_length() % 4 == 3]  # 16 KiB, 256 KiB, 4 MiB, ...
+                ax.set_xticks(ticks, [format_size(n, unit) for n in ticks])
+                ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.title.set_fontsize(10)
+            ax.grid(True, which="major")
+        axes[0].set_ylabel(ylabel)
+        handles = {label: h for ax in axes for h, label in zip(*ax.get_legend_handles_labels(), strict=True)}
+        labels = list(handles)
+        fig.legend(list(handles.values()), labels, loc="outside lower center", ncols=_legend_columns(fig, labels, 4))
         return _svg(fig)

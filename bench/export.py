@@ -17,15 +17,15 @@ from bench.config import config
 from bench.contract import contracts
 from bench.discover import experiments
 from bench.machine import describe, distinct_name, identity, slug
-from bench.render import _resolve
 from bench.results import (
     RESULTS,
     SCHEMA_PATH,
     ResultsError,
-    _show,
     files,
     parse,
     path_for,
+    rel,
+    resolve_ref,
     save,
     validate,
 )
@@ -52,13 +52,13 @@ def export(sources: list[Path] | None, name: str | None, out: Path, force: bool,
         _may_write(target, data, force)
         save(data, target)
         written.append(target)
-        print(f"wrote {_show(target)}: {len(data['experiments'])} results, from {_show(source)}")
+        print(f"wrote {rel(target)}: {len(data['experiments'])} results, from {rel(source)}")
         beside = source.parent.resolve() == out.resolve() and source.resolve() != target.resolve()
         if beside and measured_as not in config().reference_machines:
-            print(f"{_show(source)} holds the same results under another name: delete it, or the site shows them twice")
+            print(f"{rel(source)} holds the same results under another name: delete it, or the site shows them twice")
     print("\nNext: commit the file on a branch and open a pull request, for instance")
     print("  git switch -c results-" + written[0].name.split(".")[0])
-    print("  git add " + " ".join(_show(t) for t in written))
+    print("  git add " + " ".join(rel(t) for t in written))
     print(f'  git commit -m "Results of {written[0].name.split(".")[0]}"')
     print("CI validates the file, checks every claim on it and builds the site with your machine on every page.")
     return 0
@@ -76,9 +76,9 @@ def contribution(source: Path) -> dict:
         conforms(as_stored, known[eid], declared)
     dropped = [f"{eid} ({_why_dropped(as_stored, known.get(eid))})" for eid in data["experiments"] if eid not in kept]
     if dropped:
-        print(f"{_show(source)}: left out {len(dropped)}: {', '.join(dropped)}")
+        print(f"{rel(source)}: left out {len(dropped)}: {', '.join(dropped)}")
     if not kept:
-        raise ResultsError(f"{_show(source)}: no full result of a snippet as it is now; measure with `make bench`")
+        raise ResultsError(f"{rel(source)}: no full result of a snippet as it is now; measure with `make bench`")
     return data | {"experiments": kept}
 
 
@@ -86,7 +86,7 @@ def project(node, rule: dict, schema: dict | None = None):
     """The node with only what the schema declares, at every level: a key that is neither one of
     an object's properties nor allowed by its additionalProperties schema is dropped."""
     schema = schema or rule
-    rule = _resolve(rule, schema)
+    rule = resolve_ref(rule, schema)
     if isinstance(node, dict):
         declared, other = rule.get("properties", {}), rule.get("additionalProperties")
         return {
@@ -124,7 +124,7 @@ def refuse_personal(data: dict, personal: set[str], source: Path) -> None:
             if field == "machine.name"
             else f"if that is a coincidence (a host named after its CPU, say), pass --allow-name {found}"
         )
-        raise ResultsError(f"{_show(source)}: field {field} ({text!r}) contains this host's or user's name; {fix}")
+        raise ResultsError(f"{rel(source)}: field {field} ({text!r}) contains this host's or user's name; {fix}")
 
 
 def this_machines_files(directory: Path = RESULTS) -> list[Path]:
@@ -133,7 +133,7 @@ def this_machines_files(directory: Path = RESULTS) -> list[Path]:
     found = [path for path, machine in _machines(directory) if _identity(machine) == mine]
     if not found:
         raise ResultsError(
-            f"{_show(directory)} holds no results of this machine: measure with `make bench`, "
+            f"{rel(directory)} holds no results of this machine: measure with `make bench`, "
             "or name a results file with --from"
         )
     return found
@@ -143,7 +143,7 @@ def _may_write(target: Path, data: dict, force: bool) -> None:
     """Never a reference machine's file; another machine's only with --force."""
     if data["machine"]["name"] in config().reference_machines:
         raise ResultsError(
-            f"{_show(target)}: {data['machine']['name']} is a reference machine, whose results the "
+            f"{rel(target)}: {data['machine']['name']} is a reference machine, whose results the "
             "publishing workflow measures; give yours a name of its own with --name"
         )
     if force or not target.exists():
@@ -151,7 +151,7 @@ def _may_write(target: Path, data: dict, force: bool) -> None:
     stored = _machine_of(target)
     if stored is None or _identity(stored) != identity(data["machine"]):
         raise ResultsError(
-            f"{_show(target)} holds another machine's results; choose another --name, or replace it with --force"
+            f"{rel(target)} holds another machine's results; choose another --name, or replace it with --force"
         )
 
 

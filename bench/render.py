@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bench.results import resolve_ref
 from bench.units import format_ns, format_size
 
 PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -.,;/@()")
@@ -247,22 +248,13 @@ def schema_fields(schema: dict) -> str:
 
 def _walk(node: dict, schema: dict, prefix: str = ""):
     """(dotted field name, property) for every property, following $refs; '*' is any key, [] any item."""
-    node = _resolve(node, schema)
+    node = resolve_ref(node, schema)
     if prefix:
         yield prefix, node
     for name, prop in node.get("properties", {}).items():
         yield from _walk(prop, schema, f"{prefix}.{name}" if prefix else name)
     if isinstance(node.get("additionalProperties"), dict):
         yield from _walk(node["additionalProperties"], schema, f"{prefix}.*")
-    items = _resolve(node.get("items", {}), schema)
+    items = resolve_ref(node.get("items", {}), schema)
     if "properties" in items:
         yield from _walk(items, schema, f"{prefix}[]")
-
-
-def _resolve(node: dict, schema: dict) -> dict:
-    if "$ref" not in node:
-        return node
-    target = schema
-    for part in node["$ref"].removeprefix("#/").split("/"):
-        target = target[part]
-    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}

@@ -47,7 +47,7 @@ def files(directory: Path = RESULTS) -> list[Path]:
     strays = [p.name for p in found if not FILE_NAME.fullmatch(p.name)]
     if strays:
         raise ResultsError(
-            f"{_show(directory)}: {', '.join(strays)} not named <machine>.<build>.json; "
+            f"{rel(directory)}: {', '.join(strays)} not named <machine>.<build>.json; "
             "an older file is upgraded by `python -m bench migrate FILE`"
         )
     return found
@@ -55,7 +55,7 @@ def files(directory: Path = RESULTS) -> list[Path]:
 
 def load(path: Path) -> dict:
     """Parse and validate a results file, or raise ResultsError saying what is wrong and where."""
-    data = parse(path, f"restore it with `git checkout -- {_show(path)}` or re-measure with `make bench`")
+    data = parse(path, f"restore it with `git checkout -- {rel(path)}` or re-measure with `make bench`")
     validate(data, path)
     return data
 
@@ -68,14 +68,14 @@ def parse(path: Path, fix: str):
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants, parse_float=_finite)
     except json.JSONDecodeError as error:
         raise ResultsError(
-            f"{_show(path)}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); {fix}"
+            f"{rel(path)}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); {fix}"
         ) from None
     except RecursionError:
-        raise ResultsError(f"{_show(path)}: nested too deeply to be a results file; {fix}") from None
+        raise ResultsError(f"{rel(path)}: nested too deeply to be a results file; {fix}") from None
     except ValueError as error:
-        raise ResultsError(f"{_show(path)}: {error}; {fix}") from None
+        raise ResultsError(f"{rel(path)}: {error}; {fix}") from None
     if isinstance(data, dict) and data.get("schema_version") == 1:
-        raise ResultsError(f"{_show(path)}: an older results file; upgrade it: `python -m bench migrate {_show(path)}`")
+        raise ResultsError(f"{rel(path)}: an older results file; upgrade it: `python -m bench migrate {rel(path)}`")
     return data
 
 
@@ -85,19 +85,19 @@ def _read(path: Path, fix: str) -> str:
     try:
         info = path.lstat()
     except FileNotFoundError:
-        raise ResultsError(f"{_show(path)}: no such results file; measure with `make bench`") from None
+        raise ResultsError(f"{rel(path)}: no such results file; measure with `make bench`") from None
     if stat.S_ISLNK(info.st_mode):
-        raise ResultsError(f"{_show(path)}: a symbolic link, not a results file; replace it with the file itself")
+        raise ResultsError(f"{rel(path)}: a symbolic link, not a results file; replace it with the file itself")
     if not stat.S_ISREG(info.st_mode):
-        raise ResultsError(f"{_show(path)}: not a regular file (a folder, a FIFO, a device); remove it")
+        raise ResultsError(f"{rel(path)}: not a regular file (a folder, a FIFO, a device); remove it")
     if info.st_size > MAX_BYTES:
         raise ResultsError(
-            f"{_show(path)}: {info.st_size:,} bytes, over the {MAX_BYTES:,} a results file may have; {fix}"
+            f"{rel(path)}: {info.st_size:,} bytes, over the {MAX_BYTES:,} a results file may have; {fix}"
         )
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ResultsError(f"{_show(path)}: not UTF-8 text ({error.reason}); {fix}") from None
+        raise ResultsError(f"{rel(path)}: not UTF-8 text ({error.reason}); {fix}") from None
 
 
 def validate(data, path: Path) -> None:
@@ -107,12 +107,11 @@ def validate(data, path: Path) -> None:
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise ResultsError(f"{_show(path)}: field {_field(first.absolute_path)}: {first.message}{more}")
+        raise ResultsError(f"{rel(path)}: field {_field(first.absolute_path)}: {first.message}{more}")
     expected = f"{data['machine']['name']}.{data['build']}.json"
     if path.name != expected:
         raise ResultsError(
-            f"{_show(path)}: fields machine.name and build say {expected}; "
-            "results/<machine>.<build>.json must match them"
+            f"{rel(path)}: fields machine.name and build say {expected}; results/<machine>.<build>.json must match them"
         )
     for eid, entry in data["experiments"].items():
         seen = set()
@@ -120,13 +119,13 @@ def validate(data, path: Path) -> None:
             where = f"experiments.{eid}.points[{i}]"
             key = (point["variant"], point["size"])
             if key in seen:
-                raise ResultsError(f"{_show(path)}: field {where}: a second point for {key}")
+                raise ResultsError(f"{rel(path)}: field {where}: a second point for {key}")
             seen.add(key)
             expected = summarize(point["samples_ns"])
             for stat_name in STATS:
                 if not math.isclose(point[stat_name], expected[stat_name], rel_tol=1e-9, abs_tol=1e-12):
                     raise ResultsError(
-                        f"{_show(path)}: field {where}.{stat_name} is {point[stat_name]} but its samples give "
+                        f"{rel(path)}: field {where}.{stat_name} is {point[stat_name]} but its samples give "
                         f"{expected[stat_name]}; the file was edited by hand, re-measure with `make bench ONLY={eid}`"
                     )
 
@@ -157,9 +156,9 @@ def _plain_values(node, path: Path, where: str = "") -> None:
     before a final newline, so a line break in any text field is refused here; and a number must be
     finite (an infinite one would render as 'inf×' and pass every claim)."""
     if isinstance(node, str) and any(c in node for c in "\n\r\x0b\x0c\u2028\u2029"):
-        raise ResultsError(f"{_show(path)}: field {where or '(top level)'}: a line break in a text field")
+        raise ResultsError(f"{rel(path)}: field {where or '(top level)'}: a line break in a text field")
     if isinstance(node, float) and not math.isfinite(node):
-        raise ResultsError(f"{_show(path)}: field {where}: {node} is not a finite number")
+        raise ResultsError(f"{rel(path)}: field {where}: {node} is not a finite number")
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
         _plain_values(value, path, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}".lstrip("."))
@@ -188,5 +187,16 @@ def _field(path) -> str:
     return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[") or "(top level)"
 
 
-def _show(path: Path) -> str:
+def rel(path: Path) -> str:
+    """A path as messages name it: relative to the checkout where it lies inside."""
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def resolve_ref(node: dict, schema: dict) -> dict:
+    """A schema node with its $ref, if any, replaced by what it points to (the schema page and export walk it)."""
+    if "$ref" not in node:
+        return node
+    target = schema
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
